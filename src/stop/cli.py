@@ -1,0 +1,47 @@
+"""The `stop` command line: a thin layer over the library.
+
+User errors (`StopError`) print one line and exit 1; `--debug` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from stop.errors import StopError
+from stop.lm.commands import app as lm_app
+from stop.models import app as models_app
+from stop.sandbox.commands import app as sandbox_app
+from stop.tasks.commands import app as tasks_app
+
+app = typer.Typer(
+    help="STOP: a language model improves programs, and the program that improves them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(lm_app, name="lm", help="Talk to a language model directly.")
+app.add_typer(models_app, name="models", help="List, pull and locate embedded local models.")
+app.add_typer(sandbox_app, name="sandbox", help="Inspect and exercise the sandbox.")
+app.add_typer(tasks_app, name="tasks", help="List and inspect downstream tasks.")
+
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point of the `stop` console script."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app()
+    except StopError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

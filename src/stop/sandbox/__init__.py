@@ -1,0 +1,1 @@
+"""Run untrusted, LM-written code contained."""

@@ -1,0 +1,263 @@
+"""The run store: one SQLite file (WAL) holding everything a run did.
+
+Every write is one short transaction, so a process killed mid-run loses at most the step it was
+in; SQLite's journal guarantees nothing half-written survives. The schema grows by appending
+numbered migrations to `MIGRATIONS`; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from stop.errors import StoreError
+
+MIGRATIONS: list[str] = [
+    # m001: runs and language-model calls
+    """
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        environment_json TEXT NOT NULL DEFAULT '{}',
+        result_json TEXT,
+        created_at REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE TABLE lm_calls (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT,
+        model TEXT NOT NULL,
+        request_key TEXT NOT NULL,
+        messages_json TEXT NOT NULL,
+        temperature REAL NOT NULL,
+        max_tokens INTEGER NOT NULL,
+        sample_index INTEGER NOT NULL,
+        text TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        latency_s REAL,
+        cost_usd REAL,
+        finish_reason TEXT,
+        cache_hit INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX lm_calls_key ON lm_calls(request_key);
+    CREATE INDEX lm_calls_run ON lm_calls(run_id);
+    """,
+    # m002: events (sandbox violations, budget violations, failures), improvers, evaluations,
+    # and completed steps (what makes a killed run resumable)
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT,
+        kind TEXT NOT NULL,
+        payload_json TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX events_run ON events(run_id, kind);
+    CREATE TABLE improvers (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        iteration INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        parent_id INTEGER,
+        meta_utility REAL,
+        meta_utility_ci REAL,
+        chosen INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX improvers_run ON improvers(run_id, iteration);
+    CREATE TABLE evaluations (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT,
+        task TEXT NOT NULL,
+        utility TEXT NOT NULL,
+        source TEXT NOT NULL,
+        score REAL NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX evaluations_run ON evaluations(run_id);
+    CREATE TABLE steps (
+        run_id TEXT NOT NULL,
+        step_key TEXT NOT NULL,
+        result_json TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (run_id, step_key)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_home() -> Path:
+    """`$STOP_HOME`, or `~/.cache/stop`: where models and the default run store live."""
+    return Path(os.environ.get("STOP_HOME") or Path.home() / ".cache" / "stop")
+
+
+def default_db_path() -> Path:
+    return default_home() / "runs.db"
+
+
+class Store:
+    """A thread-safe handle on one run store. One writer connection per process."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open run store {self.path}: {exc}; pass --db PATH") from exc
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    # -- schema -----------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+                " applied_at REAL NOT NULL)"
+            )
+            current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            version = current.fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema v{version}, newer than this stop (v{SCHEMA_VERSION});"
+                    " upgrade stop or use another --db"
+                )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[number - 1].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, time.time()))
+
+    def schema_version(self) -> int:
+        return self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; rolled back whole if anything inside raises."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- runs -------------------------------------------------------------------------------
+    def create_run(
+        self, kind: str, config: dict[str, Any], environment: dict[str, Any] | None = None
+    ) -> str:
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO runs (id, kind, status, config_json, environment_json, created_at)"
+                " VALUES (?, ?, 'running', ?, ?, ?)",
+                (run_id, kind, _dumps(config), _dumps(environment or {}), time.time()),
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, result: dict[str, Any] | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, result_json = ?, finished_at = ? WHERE id = ?",
+                (status, _dumps(result) if result is not None else None, time.time(), run_id),
+            )
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        rows = self.query("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise StoreError(f"no run {run_id!r} in {self.path}; `stop runs list` shows the runs")
+        row = dict(rows[0])
+        row["config"] = json.loads(row.pop("config_json"))
+        row["environment"] = json.loads(row.pop("environment_json"))
+        result = row.pop("result_json")
+        row["result"] = json.loads(result) if result else None
+        return row
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        rows = self.query("SELECT id, kind, status, created_at FROM runs ORDER BY created_at")
+        return [dict(r) for r in rows]
+
+    # -- events and resumable steps ---------------------------------------------------------
+    def record_event(self, run_id: str | None, kind: str, payload: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO events (run_id, kind, payload_json, created_at) VALUES (?, ?, ?, ?)",
+                (run_id, kind, _dumps(payload), time.time()),
+            )
+
+    def events(self, run_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT kind, payload_json, created_at FROM events WHERE run_id = ?"
+        params: tuple = (run_id,)
+        if kind is not None:
+            sql += " AND kind = ?"
+            params += (kind,)
+        rows = self.query(sql + " ORDER BY id", params)
+        return [{"kind": r["kind"], **json.loads(r["payload_json"])} for r in rows]
+
+    def step_result(self, run_id: str, step_key: str) -> Any | None:
+        """The stored result of a completed step, or None if it has not completed."""
+        rows = self.query(
+            "SELECT result_json FROM steps WHERE run_id = ? AND step_key = ?", (run_id, step_key)
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    def complete_step(self, run_id: str, step_key: str, result: Any) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)",
+                (run_id, step_key, _dumps(result), time.time()),
+            )
+
+    # -- evaluations ------------------------------------------------------------------------
+    def record_evaluation(
+        self,
+        run_id: str | None,
+        task: str,
+        utility: str,
+        source: str,
+        score: float,
+        status: str,
+        detail: str = "",
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO evaluations (run_id, task, utility, source, score, status, detail,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, task, utility, source, score, status, detail, time.time()),
+            )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

@@ -1,0 +1,1 @@
+"""Downstream tasks: seed solutions with visible and secret utilities."""
