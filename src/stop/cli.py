@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from stop.errors import StopError
+from stop.experiment.commands import register as register_experiment
 from stop.lm.commands import app as lm_app
 from stop.models import app as models_app
 from stop.sandbox.commands import app as sandbox_app
@@ -25,6 +26,8 @@ app.add_typer(lm_app, name="lm", help="Talk to a language model directly.")
 app.add_typer(models_app, name="models", help="List, pull and locate embedded local models.")
 app.add_typer(sandbox_app, name="sandbox", help="Inspect and exercise the sandbox.")
 app.add_typer(tasks_app, name="tasks", help="List and inspect downstream tasks.")
+
+register_experiment(app)
 
 err_console = Console(stderr=True)
 

@@ -1,0 +1,329 @@
+"""`stop improve | self-improve | transfer | resume | runs | show`: thin wrappers over `runs`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stop.errors import ConfigError, StopError
+from stop.experiment.config import ExperimentConfig, resolve_config
+from stop.experiment.progress import live_progress
+from stop.experiment.runs import (
+    SelfImproveResult,
+    chosen_improvers,
+    improve,
+    new_run,
+    run_transfer,
+    self_improve,
+)
+from stop.experiment.stats import Estimate
+from stop.experiment.transfer import TransferCell
+from stop.improvers import BUILTIN_IMPROVERS, improver_source
+from stop.store import Store
+
+console = Console()
+
+PRESET = typer.Option("paper", "--preset", help="demo (minutes on a laptop) or paper")
+CONFIG = typer.Option(None, "--config", help="TOML file of config keys")
+SET = typer.Option(None, "--set", help="override a config key: --set iterations=2 (repeatable)")
+MODEL = typer.Option(None, "--model", help="model string, e.g. local, openai:gpt-4o")
+DB = typer.Option(None, "--db", help="run store (default $STOP_HOME/runs.db)")
+SEQUENTIAL = typer.Option(None, "--sequential/--concurrent", help="run everything one by one")
+LM_CONCURRENCY = typer.Option(None, "--lm-concurrency", help="concurrent LM requests")
+REQUIRE_ISOLATION = typer.Option(None, "--require-isolation", help="refuse without namespaces")
+
+
+def load_improver(spec: str) -> str:
+    """A built-in improver name or a path to a .py file defining improve_algorithm."""
+    if spec in BUILTIN_IMPROVERS:
+        return improver_source(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise ConfigError(
+            f"improver {spec!r} is neither a built-in ({', '.join(BUILTIN_IMPROVERS)}) nor a file"
+        )
+    source = path.read_text()
+    if "def improve_algorithm" not in source:
+        raise ConfigError(
+            f"{spec} does not define improve_algorithm(initial_solution, utility, language_model)"
+        )
+    return source
+
+
+def _planned_runs(config: ExperimentConfig, kind: str) -> int:
+    if kind == "improve":
+        return 1
+    candidates = min(config.max_responses_per_call, config.meta_utility_budget)
+    per_iteration = config.meta_utility_tests * (candidates + 1)
+    secret = config.secret_runs * (config.iterations + 1)
+    transfer = 2 * len(config.transfer_tasks) * config.transfer_seeds
+    return config.meta_utility_tests + config.iterations * per_iteration + secret + transfer
+
+
+def _estimate_text(e: Estimate) -> str:
+    return str(e) if e.n else "-"
+
+
+def print_self_improvement(result: SelfImproveResult) -> None:
+    table = Table(
+        "t",
+        "meta-utility (secret, 95% CI)",
+        "runs",
+        "validation",
+        "candidates",
+        "accepted",
+        title="Self-improvement",
+    )
+    for it, secret in zip(result.iterations, result.secret, strict=True):
+        table.add_row(
+            f"I[{it.iteration}]",
+            _estimate_text(secret),
+            str(secret.n),
+            f"{it.validation_meta_utility:.3f}",
+            str(it.candidates),
+            "seed" if it.iteration == 0 else ("yes" if it.accepted else "no"),
+        )
+    console.print(table)
+    if result.transfer:
+        print_transfer(result.transfer)
+
+
+def print_transfer(cells: list[TransferCell]) -> None:
+    improvers = list(dict.fromkeys(c.improver for c in cells))
+    table = Table("task", "seed solution", *improvers, title="Transfer (secret test score)")
+    for task in dict.fromkeys(c.task for c in cells):
+        row = {c.improver: c for c in cells if c.task == task}
+        first = next(iter(row.values()))
+        table.add_row(
+            task,
+            f"{first.seed_solution_score:.3f}",
+            *(_estimate_text(Estimate(row[i].mean, row[i].ci95, row[i].runs)) for i in improvers),
+        )
+    console.print(table)
+
+
+def _config(preset, config_file, overrides, **flags) -> ExperimentConfig:
+    return resolve_config(preset, config_file, overrides, **flags)
+
+
+def _replay_config(store: Store, run_id: str) -> ExperimentConfig:
+    """The config of `run_id` with its model replaced by a replay of that run's recordings."""
+    run = store.get_run(run_id)
+    models = [
+        r[0]
+        for r in store.query(
+            "SELECT DISTINCT model FROM lm_calls WHERE run_id = ? AND cache_hit = 0", (run_id,)
+        )
+    ]
+    if len(models) > 1:
+        raise StopError(f"run {run_id} used several models ({', '.join(models)}); cannot replay")
+    data = dict(run["config"], model=f"replay:{models[0]}" if models else "replay")
+    return ExperimentConfig.from_dict(data)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the experiment commands to the root `stop` app."""
+
+    @app.command("self-improve")
+    def self_improve_command(
+        preset: str = PRESET,
+        config_file: Path | None = CONFIG,
+        overrides: list[str] = SET,
+        model: str | None = MODEL,
+        db: Path | None = DB,
+        iterations: int | None = typer.Option(None, "--iterations", "-T"),
+        sequential: bool | None = SEQUENTIAL,
+        lm_concurrency: int | None = LM_CONCURRENCY,
+        require_isolation: bool | None = REQUIRE_ISOLATION,
+        no_transfer: bool = typer.Option(False, "--no-transfer", help="skip the transfer table"),
+        replay: str | None = typer.Option(
+            None, "--replay", help="reproduce RUN_ID from its recorded LM answers, with no LM calls"
+        ),
+    ) -> None:
+        """Recursive self-improvement, then transfer. Example: stop self-improve --preset demo"""
+        store = Store(db)
+        if replay:
+            config = _replay_config(store, replay)
+        else:
+            config = _config(
+                preset,
+                config_file,
+                overrides,
+                model=model,
+                iterations=iterations,
+                sequential=sequential,
+                lm_concurrency=lm_concurrency,
+                require_isolation=require_isolation,
+            )
+        run_id = new_run(store, "self-improve", config)
+        console.print(f"run [bold]{run_id}[/] · model {config.model} · T={config.iterations}")
+        with live_progress(store, run_id, _planned_runs(config, "self-improve")):
+            result = self_improve(config, store, run_id=run_id, with_transfer=not no_transfer)
+        print_self_improvement(result)
+        console.print(f"run {run_id} stored in {store.path}; `stop show {run_id}` shows it again")
+
+    @app.command("improve")
+    def improve_command(
+        task: str = typer.Argument(..., help="built-in task, task .py file or OpenEvolve folder"),
+        improver: str = typer.Option(
+            "seed", "--improver", help="seed, single, hill_climb or a .py file"
+        ),
+        preset: str = PRESET,
+        config_file: Path | None = CONFIG,
+        overrides: list[str] = SET,
+        model: str | None = MODEL,
+        db: Path | None = DB,
+        sequential: bool | None = SEQUENTIAL,
+        lm_concurrency: int | None = LM_CONCURRENCY,
+    ) -> None:
+        """Run one improver on one task. Example: stop improve three_sat --preset demo"""
+        store = Store(db)
+        source = load_improver(improver)
+        config = _config(
+            preset,
+            config_file,
+            overrides,
+            model=model,
+            sequential=sequential,
+            lm_concurrency=lm_concurrency,
+        )
+        config = ExperimentConfig.from_dict(
+            {
+                **config.to_dict(),
+                "extra": {"task": task, "improver": improver, "improver_source": source},
+            }
+        )
+        run_id = new_run(store, "improve", config)
+        with live_progress(store, run_id, 1):
+            _, seed_score, outcome = improve(config, store, task, source, run_id=run_id)
+        _print_improve(run_id, task, seed_score, outcome)
+
+    @app.command("transfer")
+    def transfer_command(
+        run: str | None = typer.Option(None, "--run", help="take I[0] and I[T] of this run"),
+        improvers: list[str] = typer.Option(None, "--improver", help="improver name or file"),
+        tasks: str | None = typer.Option(None, "--tasks", help="comma-separated task names"),
+        seeds: int | None = typer.Option(None, "--seeds"),
+        preset: str = PRESET,
+        config_file: Path | None = CONFIG,
+        overrides: list[str] = SET,
+        model: str | None = MODEL,
+        db: Path | None = DB,
+    ) -> None:
+        """Improvers on unseen tasks. Example: stop transfer --run RUN_ID --seeds 5"""
+        store = Store(db)
+        chosen: dict[str, str] = {}
+        if run:
+            versions = chosen_improvers(store, run)
+            chosen = {"I[0]": versions[0], f"I[{len(versions) - 1}]": versions[-1]}
+        for spec in improvers or []:
+            chosen[spec] = load_improver(spec)
+        if not chosen:
+            chosen = {"seed": improver_source("seed")}
+        config = _config(
+            preset, config_file, overrides, model=model, transfer_seeds=seeds, transfer_tasks=tasks
+        )
+        config = ExperimentConfig.from_dict({**config.to_dict(), "extra": {"improvers": chosen}})
+        run_id = new_run(store, "transfer", config)
+        with live_progress(store, run_id, len(chosen) * len(config.transfer_tasks) * (seeds or 1)):
+            _, cells = run_transfer(config, store, chosen, run_id=run_id)
+        print_transfer(cells)
+        console.print(f"run {run_id} stored in {store.path}")
+
+    @app.command("resume")
+    def resume_command(run_id: str = typer.Argument(...), db: Path | None = DB) -> None:
+        """Continue a killed or failed run from its last completed step. Example: stop resume ID"""
+        store = Store(db)
+        run = store.get_run(run_id)
+        config = ExperimentConfig.from_dict(run["config"])
+        with live_progress(store, run_id, _planned_runs(config, run["kind"])):
+            if run["kind"] == "self-improve":
+                print_self_improvement(self_improve(config, store, run_id=run_id))
+            elif run["kind"] == "improve":
+                extra = config.extra
+                _, seed_score, outcome = improve(
+                    config, store, extra["task"], extra["improver_source"], run_id=run_id
+                )
+                _print_improve(run_id, extra["task"], seed_score, outcome)
+            elif run["kind"] == "transfer":
+                print_transfer(
+                    run_transfer(config, store, config.extra["improvers"], run_id=run_id)[1]
+                )
+            else:
+                raise StopError(f"run {run_id} is a {run['kind']!r} run, which cannot resume")
+
+    @app.command("runs")
+    def runs_command(db: Path | None = DB) -> None:
+        """List the runs in the store. Example: stop runs"""
+        table = Table("run", "kind", "status", "model")
+        store = Store(db)
+        for run in store.list_runs():
+            config = store.get_run(run["id"])["config"]
+            table.add_row(run["id"], run["kind"], run["status"], str(config.get("model", "")))
+        console.print(table)
+
+    @app.command("show")
+    def show_command(
+        run_id: str = typer.Argument(...),
+        db: Path | None = DB,
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Print a run's summary. Example: stop show RUN_ID"""
+        store = Store(db)
+        run = store.get_run(run_id)
+        if as_json:
+            typer.echo(json.dumps(run, indent=2, default=str))
+            return
+        usage = store.query(
+            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0),"
+            " COALESCE(SUM(cost_usd),0), COALESCE(SUM(cache_hit),0) FROM lm_calls"
+            " WHERE run_id = ?",
+            (run_id,),
+        )[0]
+        console.print(
+            f"run {run_id} · {run['kind']} · {run['status']} · model {run['config'].get('model')}"
+        )
+        console.print(
+            f"LM samples {usage[0]} ({usage[4]} from cache) · tokens {usage[1]} in /"
+            f" {usage[2]} out · cost ${usage[3]:.4f}"
+        )
+        result = run["result"] or {}
+        if "iterations" in result:
+            table = Table("t", "meta-utility (secret)", "validation", "accepted")
+            for it in result["iterations"]:
+                table.add_row(
+                    f"I[{it['iteration']}]",
+                    str(Estimate(it["secret_mean"], it["secret_ci95"], it["secret_runs"])),
+                    f"{it['validation_meta_utility']:.3f}",
+                    str(it["accepted"]),
+                )
+            console.print(table)
+        if result.get("transfer"):
+            print_transfer([TransferCell(**c) for c in result["transfer"]])
+        if "score" in result:
+            console.print(
+                f"seed solution {result['seed_score']:.3f} → improved "
+                f"{result['score']:.3f} ({result['status']})"
+            )
+
+
+def _print_improve(run_id: str, task: str, seed_score: float, outcome) -> None:
+    table = Table(
+        "task", "seed solution", "improved", "status", "LM calls", "tokens", "cost $", "wall s"
+    )
+    table.add_row(
+        task,
+        f"{seed_score:.3f}",
+        f"{outcome.score:.3f}",
+        outcome.status,
+        str(outcome.lm_calls),
+        f"{outcome.prompt_tokens}+{outcome.completion_tokens}",
+        f"{outcome.cost_usd:.4f}",
+        f"{outcome.wall_seconds:.1f}",
+    )
+    console.print(table)
+    console.print(f"run {run_id}; `stop show {run_id}` shows it again")

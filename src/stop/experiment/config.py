@@ -1,0 +1,150 @@
+"""Experiment configuration: frozen, documented, resolved from preset < TOML file < key=value.
+
+The resolved config is stored with every run, so a run can be resumed or replayed from the store
+alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stop.errors import ConfigError
+
+NON_LPN_TASKS = ("parity", "string_grid_distance", "quadratic_assignment", "three_sat", "max_cut")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    model: str = "local"  # model string (see `stop.lm.registry`)
+    task: str = "lpn"  # the self-improvement task behind the meta-utility
+    iterations: int = 4  # T: improver versions after the seed
+    lm_budget: int = 4  # LM calls per improver run
+    max_responses_per_call: int = 6  # samples one batch_prompt may ask for
+    utility_budget: int = 25  # visible-utility calls per improver run (= 6*4+1)
+    meta_utility_budget: int = 25  # meta-utility calls per self-improvement step
+    meta_utility_tests: int = 5  # downstream improver runs averaged by one meta-utility call
+    secret_runs: int = 5  # independent runs behind each reported (secret) meta-utility
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    acceptance: str = "best"  # "best": keep the better of parent and candidate; "paper": any > 0
+    transfer_tasks: tuple[str, ...] = NON_LPN_TASKS
+    transfer_seeds: int = 3  # independent improver runs per (improver, task) in transfer
+    lm_concurrency: int = 0  # concurrent LM requests; 0 = per backend (1 local, 8 APIs)
+    sequential: bool = False  # run every improver run and LM request one after another
+    improver_wall_seconds: float = 1800.0  # wall deadline of one improver run
+    improver_cpu_seconds: float = 120.0  # CPU the improver's own code may use (not the LM's)
+    require_isolation: bool = False  # refuse to run without namespace isolation
+    cache: bool = True  # answer repeated LM requests from the store
+    seed: int = 0  # seeds the visible utilities' instance draws
+    extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the run
+
+    def effective_lm_concurrency(self) -> int:
+        if self.sequential:
+            return 1
+        if self.lm_concurrency > 0:
+            return self.lm_concurrency
+        return 1 if self.model.startswith(("local", "replay")) else 8
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["transfer_tasks"] = list(self.transfer_tasks)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExperimentConfig:
+        return _build(dict(data))
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The STOP paper's settings (design §2).
+    "paper": {},
+    # Small enough to finish in minutes on 2 cores with the embedded 0.5B model.
+    "demo": {
+        "iterations": 2,
+        "lm_budget": 1,
+        "max_responses_per_call": 2,
+        "utility_budget": 3,
+        "meta_utility_budget": 3,
+        "meta_utility_tests": 1,
+        "secret_runs": 1,
+        "max_tokens": 320,
+        "transfer_tasks": ("string_grid_distance",),
+        "transfer_seeds": 1,
+        "improver_wall_seconds": 600.0,
+    },
+}
+
+
+def _field_types() -> dict[str, Any]:
+    return {f.name: f for f in dataclasses.fields(ExperimentConfig)}
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """Turn a TOML value or a `key=value` string into the field's type, or say what is wrong."""
+    default = getattr(ExperimentConfig(), name)
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(raw).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, tuple):
+            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        if isinstance(default, dict):
+            if not isinstance(raw, dict):
+                raise ValueError(raw)
+            return raw
+        return type(default)(raw)
+    except (TypeError, ValueError):
+        kind = type(default).__name__
+        raise ConfigError(f"config key {name!r} wants a {kind}, got {raw!r}") from None
+
+
+def _build(values: dict[str, Any]) -> ExperimentConfig:
+    known = _field_types()
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"unknown config key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+        )
+    config = ExperimentConfig(**{k: _coerce(k, v) for k, v in values.items()})
+    if config.acceptance not in ("best", "paper"):
+        raise ConfigError("acceptance must be 'best' or 'paper'")
+    for name in ("iterations", "lm_budget", "max_responses_per_call", "meta_utility_tests"):
+        if getattr(config, name) < 1 and not (name == "iterations" and config.iterations == 0):
+            raise ConfigError(f"config key {name!r} must be at least 1")
+    return config
+
+
+def resolve_config(
+    preset: str = "paper",
+    config_file: Path | None = None,
+    overrides: list[str] | None = None,
+    **flags: Any,
+) -> ExperimentConfig:
+    """Preset, then the TOML file, then `key=value` overrides, then explicit flags (not None)."""
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    values: dict[str, Any] = dict(PRESETS[preset])
+    if config_file is not None:
+        try:
+            values.update(tomllib.loads(Path(config_file).read_text()))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {config_file}: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from exc
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"override {item!r} is not key=value (e.g. iterations=2)")
+        values[key.strip().replace("-", "_")] = value.strip()
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return _build(values)

@@ -1,0 +1,169 @@
+"""Run lifecycle: create (or resume) a run, open its model and sandbox, finish it even on a crash.
+
+These are the library entry points behind `stop improve`, `stop self-improve`, `stop transfer`
+and `stop resume`.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from stop import __version__
+from stop.errors import StopError
+from stop.experiment.config import ExperimentConfig
+from stop.experiment.recorder import RunRecorder
+from stop.experiment.runner import ImproverRunner, RunOutcome
+from stop.experiment.self_improve import Iteration, SelfImprovement
+from stop.experiment.stats import Estimate
+from stop.experiment.transfer import TransferCell, transfer
+from stop.lm.base import LanguageModel
+from stop.lm.recorder import RecordingModel
+from stop.lm.registry import open_model
+from stop.sandbox import detect_isolation
+from stop.store import Store
+from stop.tasks import load_task
+
+
+@dataclass
+class SelfImproveResult:
+    run_id: str
+    iterations: list[Iteration]
+    secret: list[Estimate]
+    transfer: list[TransferCell] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "iterations": [
+                {**it.to_dict(), "secret_mean": s.mean, "secret_ci95": s.ci95, "secret_runs": s.n}
+                for it, s in zip(self.iterations, self.secret, strict=True)
+            ],
+            "transfer": [c.to_dict() for c in self.transfer],
+        }
+
+
+def environment() -> dict[str, Any]:
+    """What the run ran on: recorded with it (isolation layers included)."""
+    return {
+        "stop_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "isolation": detect_isolation().to_dict(),
+    }
+
+
+def new_run(store: Store, kind: str, config: ExperimentConfig) -> str:
+    """Create a run record (config and environment stored) and return its id."""
+    return store.create_run(kind, config.to_dict(), environment())
+
+
+@contextmanager
+def _run(
+    store: Store,
+    kind: str,
+    config: ExperimentConfig,
+    run_id: str | None,
+    model: LanguageModel | None,
+) -> Iterator[ImproverRunner]:
+    """A runner for a new or resumed run; the run is marked finished, failed or interrupted."""
+    if run_id is None:
+        run_id = new_run(store, kind, config)
+    else:
+        store.finish_run(run_id, "running")
+    recorder = RunRecorder(store, run_id)
+    if model is None:
+        model = open_model(config.model, store=store, run_id=run_id, cache=config.cache)
+    else:  # a model object handed in (tests, embedding): recorded like any other
+        model = RecordingModel(model, store, run_id=run_id, cache=config.cache)
+    try:
+        yield ImproverRunner(config, model, recorder)
+    except KeyboardInterrupt:
+        store.finish_run(run_id, "interrupted")
+        raise
+    except BaseException as exc:
+        store.finish_run(run_id, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        raise
+
+
+def self_improve(
+    config: ExperimentConfig,
+    store: Store,
+    *,
+    run_id: str | None = None,
+    model: LanguageModel | None = None,
+    with_transfer: bool = True,
+) -> SelfImproveResult:
+    """T iterations of self-improvement, then (optionally) transfer of I[0] and I[T]."""
+    with _run(store, "self-improve", config, run_id, model) as runner:
+        loop = SelfImprovement(runner, load_task(config.task))
+        iterations, secret = loop.run()
+        result = SelfImproveResult(runner.recorder.run_id, iterations, secret)
+        if with_transfer and config.transfer_tasks:
+            improvers = {"I[0]": iterations[0].source}
+            improvers[f"I[{iterations[-1].iteration}]"] = iterations[-1].source
+            tasks = [load_task(name) for name in config.transfer_tasks]
+            result.transfer = transfer(runner, improvers, tasks, config.transfer_seeds)
+        store.finish_run(result.run_id, "finished", result.to_dict())
+        return result
+
+
+def improve(
+    config: ExperimentConfig,
+    store: Store,
+    task_spec: str,
+    improver: str,
+    *,
+    run_id: str | None = None,
+    model: LanguageModel | None = None,
+) -> tuple[str, float, RunOutcome]:
+    """One improver run on one task; returns (run id, seed solution's score, the outcome)."""
+    with _run(store, "improve", config, run_id, model) as runner:
+        task = load_task(task_spec)
+        rid = runner.recorder.run_id
+        seed_score = store.step_result(rid, "seed-solution")
+        if seed_score is None:
+            seed_score = task.score(task.seed_solution, split="test").value
+            store.complete_step(rid, "seed-solution", seed_score)
+        done = store.step_result(rid, "outcome")
+        if done is not None:
+            outcome = RunOutcome(**done)
+        else:
+            outcome = runner.run_on_task(improver, task, split="test", key="improve/run0")
+            store.complete_step(rid, "outcome", outcome.to_dict())
+        store.finish_run(rid, "finished", {"seed_score": seed_score, **outcome.to_dict()})
+        return rid, seed_score, outcome
+
+
+def run_transfer(
+    config: ExperimentConfig,
+    store: Store,
+    improvers: dict[str, str],
+    *,
+    run_id: str | None = None,
+    model: LanguageModel | None = None,
+) -> tuple[str, list[TransferCell]]:
+    """Improvers × `config.transfer_tasks` × `config.transfer_seeds`, as its own run."""
+    with _run(store, "transfer", config, run_id, model) as runner:
+        if run_id is None:
+            runner.recorder.event("transfer_improvers", improvers=improvers)
+        tasks = [load_task(name) for name in config.transfer_tasks]
+        cells = transfer(runner, improvers, tasks, config.transfer_seeds)
+        rid = runner.recorder.run_id
+        store.finish_run(rid, "finished", {"transfer": [c.to_dict() for c in cells]})
+        return rid, cells
+
+
+def chosen_improvers(store: Store, run_id: str) -> list[str]:
+    """Sources of the chosen improver of each iteration of a self-improvement run, in order."""
+    rows = store.query(
+        "SELECT iteration, source FROM improvers WHERE run_id = ? AND chosen = 1"
+        " ORDER BY iteration",
+        (run_id,),
+    )
+    if not rows:
+        raise StopError(f"run {run_id} has no improvers; is it a self-improve run?")
+    return [r["source"] for r in rows]

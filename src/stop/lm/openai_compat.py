@@ -1,0 +1,161 @@
+"""OpenAI and any OpenAI-compatible server (vLLM, Ollama, llama.cpp server, OpenRouter…).
+
+`openai:MODEL` talks to api.openai.com with $OPENAI_API_KEY; `openai-compatible:URL#MODEL`
+talks to URL with $STOP_API_KEY (or no key: local servers need none). Many servers ignore `n`
+and return one choice: the backend notices, then asks for the missing samples one request each
+(concurrently), with a seed per sample index so the samples differ and reruns match.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import openai
+
+from stop.errors import LMUnavailable
+from stop.lm.base import Completion, Message, check_messages
+from stop.lm.pricing import cost_usd
+from stop.lm.reliability import Endpoint, RetryPolicy, call_with_retries, describe_failure
+
+MAX_PARALLEL_REQUESTS = 8
+
+
+class OpenAICompatModel:
+    """A `LanguageModel` speaking the OpenAI chat-completions API."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        timeout_s: float = 300.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.model = model
+        self.timeout_s = timeout_s
+        self.retry = retry or RetryPolicy()
+        if base_url is None:
+            key_env = "OPENAI_API_KEY"
+            key = os.environ.get(key_env)
+            if not key:
+                raise LMUnavailable(
+                    f"the openai backend needs an API key: set ${key_env}, or use"
+                    " openai-compatible:URL#MODEL for a server that needs none"
+                )
+            self.name = f"openai:{model}"
+        else:
+            key_env = "STOP_API_KEY"
+            key = os.environ.get(key_env) or "none"  # local servers accept any key
+            self.name = f"openai-compatible:{base_url}#{model}"
+        # Retries are ours (tenacity), so the wall-clock deadline covers them too.
+        self._client = openai.OpenAI(
+            api_key=key, base_url=base_url, max_retries=0, timeout=timeout_s
+        )
+        backend = "openai" if base_url is None else "openai-compatible"
+        self.endpoint = Endpoint(backend, str(self._client.base_url), key_env)
+        self._priced = base_url is None  # a compatible server's model names mean nothing to us
+        self._honours_n: bool | None = None  # learnt from the first multi-sample request
+        self._lock = threading.Lock()
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        n: int = 1,
+        temperature: float = 0.7,
+        max_tokens: int = 1024,
+        first_sample: int = 0,
+    ) -> list[Completion]:
+        check_messages(messages)
+        deadline = time.monotonic() + self.timeout_s
+        out: list[Completion] = []
+        if n > 1 and self._honours_n is not False:
+            out = self._request(messages, n, temperature, max_tokens, first_sample, deadline)
+            with self._lock:
+                self._honours_n = len(out) >= n
+        missing = range(first_sample + len(out), first_sample + n)
+        if missing:
+            with ThreadPoolExecutor(max_workers=min(len(missing), MAX_PARALLEL_REQUESTS)) as pool:
+                singles = pool.map(
+                    lambda index: self._request(
+                        messages, 1, temperature, max_tokens, index, deadline
+                    )[0],
+                    missing,
+                )
+                out.extend(singles)
+        return out[:n]
+
+    def _request(
+        self,
+        messages: list[Message],
+        n: int,
+        temperature: float,
+        max_tokens: int,
+        seed: int,
+        deadline: float,
+    ) -> list[Completion]:
+        """One chat-completions request (retried); its choices as completions."""
+        start = time.perf_counter()
+
+        def send(seconds_left: float) -> openai.types.chat.ChatCompletion:
+            return self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                n=n,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=seed,
+                timeout=seconds_left,
+            )
+
+        try:
+            response = call_with_retries(
+                send,
+                deadline=deadline,
+                policy=self.retry,
+                connection_error=openai.APIConnectionError,
+            )
+        except (openai.OpenAIError, TimeoutError) as exc:
+            raise describe_failure(
+                exc,
+                self.endpoint,
+                connection_error=openai.APIConnectionError,
+                timeout_error=openai.APITimeoutError,
+                timeout_s=self.timeout_s,
+            ) from exc
+        latency = time.perf_counter() - start
+        return self._completions(response, latency)
+
+    def _completions(
+        self, response: openai.types.chat.ChatCompletion, latency: float
+    ) -> list[Completion]:
+        choices = response.choices
+        texts = [choice.message.content or "" for choice in choices]
+        usage = response.usage
+        prompt = usage.prompt_tokens if usage else 0
+        total_completion = usage.completion_tokens if usage else 0
+        # Usage covers the whole request: the prompt is billed once, so each choice carries an
+        # equal share of its cost; completion tokens are split in proportion to text length.
+        chars = sum(len(t) for t in texts) or 1
+        out = []
+        for choice, text in zip(choices, texts, strict=True):
+            completion_tokens = round(total_completion * len(text) / chars)
+            cost = (
+                cost_usd(self.model, prompt / len(choices), completion_tokens)
+                if self._priced
+                else None
+            )
+            out.append(
+                Completion(
+                    text=text,
+                    prompt_tokens=prompt,
+                    completion_tokens=completion_tokens,
+                    latency_s=latency,
+                    finish_reason=choice.finish_reason or "stop",
+                    cost_usd=cost,
+                )
+            )
+        return out

@@ -1,0 +1,152 @@
+"""Bootstrap of the improver child: confine, install the proxies, run `improve_algorithm`.
+
+Run as `python -I -m stop.sandbox.improver_child READ_FD WRITE_FD`. The child holds no budget,
+no key and no store: `utility` and `language_model` are proxies whose every use is an RPC.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import signal
+import sys
+import tempfile
+from typing import Any
+
+import stop.errors
+import stop.helpers
+from stop.sandbox import child, codec, confine
+from stop.sandbox.rpc import Channel
+
+
+class RemoteError(Exception):
+    """A host-side exception with no importable class of the same name."""
+
+
+def _remote_exception(kind: str, message: str) -> Exception:
+    """The host's exception, re-created here with the same message: a class from stop.errors or
+    builtins when the name matches one (so `except BudgetExceeded` works), else RemoteError."""
+    for scope in (stop.errors, builtins):
+        cls = getattr(scope, kind, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            try:
+                return cls(message)
+            except TypeError:
+                break
+    safe = kind if kind.isidentifier() else "RemoteError"
+    return type(safe, (RemoteError,), {})(message)
+
+
+class _Proxy:
+    _target = ""
+
+    def __init__(self, channel: Channel) -> None:
+        object.__setattr__(self, "_channel", channel)
+
+    def _rpc(self, payload: dict[str, Any]) -> Any:
+        self._channel.send({"target": self._target, **payload})
+        answer = self._channel.recv()
+        if answer is None:
+            os._exit(child.EXIT_INTERNAL)  # the host is gone: nothing left to do
+        if "error" in answer:
+            raise _remote_exception(answer["error"]["type"], answer["error"]["message"])
+        return codec.decode(answer["value"])
+
+    def _call(self, method: str, args: tuple, kwargs: dict[str, Any]) -> Any:
+        payload = {"op": "call", "method": method, "args": codec.encode(list(args))}
+        return self._rpc(payload | {"kwargs": codec.encode(kwargs)})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._rpc({"op": "getattr", "name": name})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Budgets live on the host: the write is reported there and has no effect.
+        self._rpc({"op": "setattr", "name": name, "value": repr(value)[:200]})
+
+
+class UtilityProxy(_Proxy):
+    _target = "utility"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("__call__", args, kwargs)
+
+
+class LanguageModelProxy(_Proxy):
+    _target = "language_model"
+
+    def batch_prompt(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("batch_prompt", args, kwargs)
+
+    def prompt(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("prompt", args, kwargs)
+
+
+def _confine(init: dict[str, Any]) -> None:
+    if init["method"] != "rlimits":
+        confine.setup_filesystem(init["hide"])
+    uid = init.get("uid")
+    # Without a mount namespace the host made (and will remove) the directory.
+    workdir = init.get("workdir") or tempfile.mkdtemp(prefix="improver-", dir=confine.SCRATCH)
+    if uid is not None:
+        os.chown(workdir, uid, uid)
+    os.chdir(workdir)
+    confine.scrub_environment(workdir)
+    confine.reset_signals()
+    confine.drop_privileges(uid)
+    # CPU here is the improver's own: time spent waiting on the host's LM is not counted.
+    cpu = max(1, int(init["limits"]["cpu_seconds"] + 0.999))
+    confine.apply_rlimits(init["limits"], cpu_seconds=(cpu, cpu + 1))
+    signal.signal(signal.SIGXCPU, lambda *_: os._exit(child.EXIT_CPU))
+
+
+def main() -> None:
+    channel = Channel(int(sys.argv[1]), int(sys.argv[2]))
+    init = channel.recv()
+    if init is None:
+        os._exit(child.EXIT_INTERNAL)
+    try:
+        _confine(init)
+    except BaseException:  # never run the improver unconfined
+        os._exit(child.EXIT_INTERNAL)
+    sys.modules["helpers"] = stop.helpers  # original STOP improvers: `from helpers import ...`
+    try:
+        result = _run(init, channel)
+        channel.send({"op": "result", **result})
+    except MemoryError:
+        os._exit(child.EXIT_MEMORY)
+    except BaseException:
+        os._exit(child.EXIT_INTERNAL)
+    os._exit(0)
+
+
+def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
+    source = init["source"]
+    namespace: dict[str, Any] = {"__name__": "__improver__", "__builtins__": builtins}
+    try:
+        exec(compile(source, "<improver>", "exec"), namespace)  # noqa: S102 - confined child
+        improve = namespace.get("improve_algorithm")
+        if not callable(improve):
+            raise NameError("the improver does not define improve_algorithm")
+        value = improve(
+            init["initial_solution"], UtilityProxy(channel), LanguageModelProxy(channel)
+        )
+    except BaseException as exc:  # noqa: BLE001 - the improver's failure is data
+        error = child.format_traceback(exc)
+        if isinstance(exc, SystemExit):
+            error = f"improver called sys.exit({exc.code!r})"
+        return {"status": child.classify(exc), "error": error}
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    if not isinstance(value, str):
+        return {
+            "status": "bad_output",
+            "error": f"improve_algorithm returned {type(value).__name__}, not str",
+        }
+    return {"status": "ok", "value": value}
+
+
+if __name__ == "__main__":
+    main()

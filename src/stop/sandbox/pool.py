@@ -1,0 +1,225 @@
+"""`Sandbox`: the host side of a pool of pre-forked workers, safe to share between threads."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import select
+import subprocess
+import threading
+import time
+import warnings
+from typing import Any
+
+from stop.errors import SandboxError
+from stop.sandbox import codec
+from stop.sandbox.isolation import (
+    Isolation,
+    detect_isolation,
+    from_hello,
+    secret_paths,
+    start_worker_process,
+)
+from stop.sandbox.limits import CallResult, Limits
+
+# The worker enforces the deadline itself; this slack only catches a wedged worker.
+_HOST_SLACK_SECONDS = 10.0
+_START_SECONDS = 60.0
+
+
+class _WorkerDied(Exception):
+    pass
+
+
+class _WorkerHandle:
+    """One worker process and a line reader over its stdout with a deadline."""
+
+    def __init__(self, method: str, config: dict[str, Any]) -> None:
+        self.method, self.config = method, config
+        self.proc = start_worker_process(method, config)
+        self._buffer = bytearray()
+
+    def hello(self) -> dict[str, Any]:
+        return json.loads(self._read_line(time.monotonic() + _START_SECONDS))
+
+    def request(self, payload: dict[str, Any], deadline: float) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(payload) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _WorkerDied(f"sandbox worker is gone: {exc}") from None
+        return json.loads(self._read_line(deadline))
+
+    def _read_line(self, deadline: float) -> bytes:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise _WorkerDied("sandbox worker did not answer in time")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise _WorkerDied(f"sandbox worker exited (code {self.proc.poll()})")
+            self._buffer += chunk
+        line, _, rest = self._buffer.partition(b"\n")
+        self._buffer = bytearray(rest)
+        return bytes(line)
+
+    def stop(self) -> None:
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()  # EOF: the worker leaves its loop
+            self.proc.wait(timeout=2)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Sandbox:
+    """A pool of pre-forked workers, started inside the isolation layers; each call runs in a
+    fresh child forked from one of them. Use as a context manager or call `close()`.
+
+    `isolation` overrides detection (tests use it to simulate a machine without namespaces).
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        require_isolation: bool = False,
+        preload: tuple[str, ...] = ("numpy",),
+        isolation: Isolation | None = None,
+    ) -> None:
+        probed = isolation or detect_isolation()
+        if require_isolation and not probed.full:
+            missing = [k for k, v in probed.to_dict().items() if v is False]
+            raise SandboxError(
+                f"isolation required but missing: {', '.join(missing)} (method {probed.method}). "
+                "Run as root or enable user namespaces, or drop --require-isolation."
+            )
+        config = {"method": probed.method, "preload": list(preload), "hide": secret_paths()}
+        self._closed = False
+        self._idle: queue.SimpleQueue[_WorkerHandle] = queue.SimpleQueue()
+        handles = [
+            _WorkerHandle(probed.method, config) for _ in range(workers or os.cpu_count() or 1)
+        ]
+        try:
+            hellos = [h.hello() for h in handles]
+        except (_WorkerDied, ValueError) as exc:
+            for h in handles:
+                h.stop()
+            raise SandboxError(f"sandbox workers failed to start: {exc}") from None
+        self.isolation = from_hello(probed.method, hellos[0]) if isolation is None else probed
+        if not self.isolation.network_namespace:
+            warnings.warn(self.isolation.warnings[0], RuntimeWarning, stacklevel=2)
+        self._handles = handles
+        for h in handles:
+            self._idle.put(h)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(self, source: str, entry: str, args: list, limits: Limits = Limits()) -> CallResult:
+        """Run `entry(*args)` from `source` in a fresh confined child; failures are data."""
+        if self._closed:
+            raise SandboxError("this Sandbox is closed; create a new one")
+        try:
+            request = {
+                "source": source,
+                "entry": entry,
+                "args": json.dumps(codec.encode(list(args))),
+                "limits": limits.to_dict(),
+            }
+        except TypeError as exc:
+            raise SandboxError(f"arguments cannot be sent to the sandbox: {exc}") from None
+        handle = self._idle.get()
+        start = time.monotonic()
+        try:
+            response = handle.request(request, start + limits.wall_seconds + _HOST_SLACK_SECONDS)
+        except (_WorkerDied, ValueError) as exc:
+            handle = self._replace(handle)
+            response = {"status": "crashed", "error": f"{exc}; worker restarted"}
+        finally:
+            self._idle.put(handle)
+        return _to_result(response, time.monotonic() - start)
+
+    def call_many(
+        self, source: str, entry: str, args_list: list[list], limits: Limits = Limits()
+    ) -> list[CallResult]:
+        """`call` for each args item (each in its own fresh child), spread over the workers."""
+        results: list[CallResult | None] = [None] * len(args_list)
+        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for i in range(len(args_list)):
+            todo.put(i)
+
+        def drain() -> None:
+            while True:
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    return
+                results[i] = self.call(source, entry, args_list[i], limits)
+
+        threads = [
+            threading.Thread(target=drain)
+            for _ in range(min(len(args_list), len(self._handles)) - 1)
+        ]
+        for t in threads:
+            t.start()
+        drain()
+        for t in threads:
+            t.join()
+        return [r for r in results if r is not None]
+
+    def _replace(self, handle: _WorkerHandle) -> _WorkerHandle:
+        handle.proc.kill()
+        handle.proc.wait()
+        fresh = _WorkerHandle(handle.method, handle.config)
+        fresh.hello()
+        self._handles[self._handles.index(handle)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for h in self._handles:
+            h.stop()
+
+
+def _to_result(response: dict[str, Any], host_wall: float) -> CallResult:
+    status, value, error = response["status"], None, response.get("error", "")
+    if status == "ok":
+        try:
+            value = codec.loads(response["value"])
+        except (ValueError, TypeError) as exc:
+            status, error = "bad_output", f"undecodable return value: {exc}"
+    return CallResult(
+        status=status,
+        value=value,
+        error=error,
+        stdout=response.get("stdout", ""),
+        stderr=response.get("stderr", ""),
+        cpu_seconds=float(response.get("cpu_seconds", 0.0)),
+        wall_seconds=float(response.get("wall_seconds", host_wall)),
+    )
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Sandbox:
+    """The process-wide Sandbox, created on first use and closed at exit."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = Sandbox()
+            atexit.register(_default.close)
+        return _default

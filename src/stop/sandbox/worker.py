@@ -1,0 +1,143 @@
+"""The pre-forked worker: started once inside the namespaces, forks one fresh child per call.
+
+Protocol (JSON lines): the host writes a request per line on our stdin; we answer one line on
+our stdout. The first line we write is a hello naming the layers that actually took effect.
+Run as `python -I -m stop.sandbox.worker CONFIG_JSON`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+from typing import Any
+
+from stop.sandbox import child, confine
+from stop.sandbox.supervise import supervise
+
+
+class Worker:
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.method: str = config["method"]
+        self.namespaces = self.method != "rlimits"
+        self.warnings: list[str] = []
+        self.readonly_root = False
+        if self.namespaces:
+            self.readonly_root, self.warnings = confine.setup_filesystem(config.get("hide", []))
+        # Only real root can switch to a fresh uid; the uid makes RLIMIT_NPROC count one child.
+        self.uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if os.geteuid() == 0 else None
+        # Started by `unshare --pid --fork` we are init of our PID namespace, so every orphan
+        # (a daemon that escaped via setsid) reparents to us; without namespaces, subreaper does it.
+        self.pid_namespaces = self.namespaces and os.getpid() == 1
+        confine.become_subreaper()
+        self.scratch = confine.SCRATCH if self.namespaces else tempfile.mkdtemp(prefix="stop-sbx-")
+        for name in config.get("preload", []):
+            try:
+                importlib.import_module(name)
+            except Exception as exc:  # noqa: BLE001 - a missing optional module is not fatal
+                self.warnings.append(f"preload {name} failed: {exc}")
+
+    def hello(self) -> dict[str, Any]:
+        return {
+            "ready": True,
+            "network_namespace": self.namespaces,
+            "mount_namespace": self.namespaces,
+            "pid_namespace": self.pid_namespaces,
+            "readonly_root": self.readonly_root,
+            "rlimits": True,
+            "warnings": self.warnings,
+        }
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        workdir = tempfile.mkdtemp(prefix="c-", dir=self.scratch)
+        if self.uid is not None:
+            os.chown(workdir, self.uid, self.uid)
+        pipes = [os.pipe() for _ in range(3)]
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                child.run(request, tuple(w for _, w in pipes), workdir, self.uid)
+            finally:
+                os._exit(child.EXIT_INTERNAL)
+        for _, w in pipes:
+            os.close(w)
+        try:
+            return supervise(pid, [r for r, _ in pipes], request["limits"])
+        finally:
+            for r, _ in pipes:
+                os.close(r)
+            self._cleanup(pid, request["limits"]["max_processes"] > 1)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _cleanup(self, pid: int, may_have_forked: bool) -> None:
+        """Kill whatever a child left behind: its group, every process of its uid, and orphans
+        reparented to us (generation by generation, as killing one orphans its children)."""
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        if may_have_forked and self.uid is not None:
+            _kill_uid(self.uid)
+        for _ in range(1000):
+            orphans = _own_children()
+            if not orphans:
+                return
+            for orphan in orphans:
+                with contextlib.suppress(OSError):
+                    os.kill(orphan, signal.SIGKILL)
+                    os.waitpid(orphan, 0)
+
+
+def _kill_uid(uid: int) -> None:
+    """kill(-1) from a helper running as `uid` reaches every process of that uid, wherever it
+    hid (new session, new group); the uid is this worker's alone, so nothing else is hit."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _own_children() -> list[int]:
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    # Keep the protocol pipes away from fds 0/1, so nothing printed by accident corrupts them.
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's business
+    worker = Worker(config)
+    _send(proto_out, worker.hello())
+    for line in proto_in:
+        try:
+            response = worker.call(json.loads(line))
+        except Exception as exc:  # noqa: BLE001 - report, keep serving
+            response = {"status": "crashed", "error": f"sandbox worker error: {exc!r}"}
+        _send(proto_out, response)
+
+
+def _send(fd: int, payload: dict[str, Any]) -> None:
+    data = memoryview((json.dumps(payload, separators=(",", ":")) + "\n").encode())
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+if __name__ == "__main__":
+    main()

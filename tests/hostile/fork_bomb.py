@@ -1,0 +1,7 @@
+# expect: violation
+import os
+
+
+def main(ctx):
+    while True:
+        os.fork()

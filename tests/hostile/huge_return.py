@@ -1,0 +1,3 @@
+# expect: bad_output memory
+def main(ctx):
+    return "x" * (100 << 20)

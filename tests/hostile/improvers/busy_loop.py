@@ -1,0 +1,4 @@
+# expect: timeout
+def improve_algorithm(initial_solution, utility, language_model):
+    while True:
+        pass

@@ -1,0 +1,5 @@
+# expect: ok
+# event: use_sandbox_false
+def improve_algorithm(initial_solution, utility, language_model):
+    utility(initial_solution, use_sandbox=False)
+    return initial_solution

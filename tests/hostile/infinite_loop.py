@@ -1,0 +1,4 @@
+# expect: timeout
+def main(ctx):
+    while True:
+        pass

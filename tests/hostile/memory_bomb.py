@@ -1,0 +1,5 @@
+# expect: memory
+def main(ctx):
+    hoard = []
+    while True:
+        hoard.append(bytearray(50 << 20))

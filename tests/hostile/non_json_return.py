@@ -1,0 +1,3 @@
+# expect: bad_output
+def main(ctx):
+    return object()

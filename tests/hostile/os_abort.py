@@ -1,0 +1,6 @@
+# expect: crashed
+import os
+
+
+def main(ctx):
+    os.abort()

@@ -1,0 +1,6 @@
+# expect: exception
+def main(ctx):
+    def down(n):
+        return down(n + 1)
+
+    return down(0)

@@ -1,0 +1,6 @@
+# expect: timeout
+import time
+
+
+def main(ctx):
+    time.sleep(3600)

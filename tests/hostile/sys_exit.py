@@ -1,0 +1,6 @@
+# expect: crashed
+import sys
+
+
+def main(ctx):
+    sys.exit(3)
