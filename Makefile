@@ -13,12 +13,16 @@ $(VENV)/.run-ready: pyproject.toml
 
 run: $(VENV)/.run-ready
 	$(BIN)/stop models pull
-	$(BIN)/stop lm ask "Write a Python function that returns the n-th Fibonacci number."
+	$(BIN)/stop self-improve --preset demo
 
 # `make test`: everything the tests need, then the whole suite (lint included).
 $(VENV)/.test-ready: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -e '.[local,dev]'
+	$(BIN)/python -m pip install -e '.[local,dev,ray]'
+	@# the report's browser test drives Debian's Chromium (no browser download)
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium not installed (needs root): the browser test will be skipped"
 	touch $@
 
 test: $(VENV)/.test-ready

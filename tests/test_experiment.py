@@ -4,7 +4,7 @@ real sandbox, real tasks, real store)."""
 import pytest
 
 from stop.experiment.config import resolve_config
-from stop.experiment.runs import self_improve
+from stop.experiment.runs import replay_config, self_improve
 from stop.improvers import improver_source
 from stop.store import Store
 from tests.experiment_fixtures.scripted import IMPROVERS, scripted_model
@@ -24,10 +24,18 @@ SMALL = [
 
 
 @pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("run") / "runs.db")
-    config = resolve_config("paper", overrides=SMALL, model="scripted:experiment")
-    result = self_improve(config, store, model=scripted_model())
+def module_home(tmp_path_factory):
+    """One STOP_HOME for the module: the secret task instances live there."""
+    return tmp_path_factory.mktemp("stop-home")
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, module_home):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STOP_HOME", str(module_home))
+        store = Store(tmp_path_factory.mktemp("run") / "runs.db")
+        config = resolve_config("paper", overrides=SMALL, model="scripted:experiment")
+        result = self_improve(config, store, model=scripted_model())
     return store, result
 
 
@@ -88,3 +96,14 @@ def test_the_run_is_finished_with_its_result_and_lm_calls_stored(finished):
     assert run["environment"]["isolation"]
     calls = store.query("SELECT COUNT(*) FROM lm_calls WHERE run_id = ?", (result.run_id,))
     assert calls[0][0] > 0
+
+
+def test_a_finished_run_replays_exactly_without_a_model(finished, module_home, monkeypatch):
+    monkeypatch.setenv("STOP_HOME", str(module_home))  # the same secret task instances
+    store, result = finished
+    config = replay_config(store, result.run_id)
+    assert config.model.startswith("replay")
+    replayed = self_improve(config, store)  # no model object: only recorded answers
+    assert [it.source for it in replayed.iterations] == [it.source for it in result.iterations]
+    assert [s.mean for s in replayed.secret] == [s.mean for s in result.secret]
+    assert [c.mean for c in replayed.transfer] == [c.mean for c in result.transfer]

@@ -1,3 +1,3 @@
-# expect: bad_output memory
+# expect: bad_output memory timeout
 def main(ctx):
-    return "x" * (100 << 20)
+    return "x" * (40 << 20)

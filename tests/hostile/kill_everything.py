@@ -1,4 +1,4 @@
-# expect: ok killed violation
+# expect: ok killed violation exception
 # kill(-1) signals every process this user may signal.
 import os
 import signal

@@ -1,4 +1,4 @@
-# expect: crashed memory exception
+# expect: crashed memory exception timeout
 # Lifts the recursion limit so the C stack overflows.
 import sys
 

@@ -3,4 +3,4 @@ import ctypes
 
 
 def main(ctx):
-    return ctypes.string_at(0, 16)
+    return ctypes.string_at(0xFFFFFFFFFFFF0000, 16)  # kernel half: never mapped

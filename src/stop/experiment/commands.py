@@ -17,6 +17,7 @@ from stop.experiment.runs import (
     chosen_improvers,
     improve,
     new_run,
+    replay_config,
     run_transfer,
     self_improve,
 )
@@ -110,21 +111,6 @@ def _config(preset, config_file, overrides, **flags) -> ExperimentConfig:
     return resolve_config(preset, config_file, overrides, **flags)
 
 
-def _replay_config(store: Store, run_id: str) -> ExperimentConfig:
-    """The config of `run_id` with its model replaced by a replay of that run's recordings."""
-    run = store.get_run(run_id)
-    models = [
-        r[0]
-        for r in store.query(
-            "SELECT DISTINCT model FROM lm_calls WHERE run_id = ? AND cache_hit = 0", (run_id,)
-        )
-    ]
-    if len(models) > 1:
-        raise StopError(f"run {run_id} used several models ({', '.join(models)}); cannot replay")
-    data = dict(run["config"], model=f"replay:{models[0]}" if models else "replay")
-    return ExperimentConfig.from_dict(data)
-
-
 def register(app: typer.Typer) -> None:
     """Add the experiment commands to the root `stop` app."""
 
@@ -147,7 +133,7 @@ def register(app: typer.Typer) -> None:
         """Recursive self-improvement, then transfer. Example: stop self-improve --preset demo"""
         store = Store(db)
         if replay:
-            config = _replay_config(store, replay)
+            config = replay_config(store, replay)
         else:
             config = _config(
                 preset,

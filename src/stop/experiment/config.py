@@ -40,6 +40,8 @@ class ExperimentConfig:
     require_isolation: bool = False  # refuse to run without namespace isolation
     cache: bool = True  # answer repeated LM requests from the store
     seed: int = 0  # seeds the visible utilities' instance draws
+    executor: str = "local"  # where improver runs execute: "local" (threads) or "ray"
+    ray_address: str = ""  # ray: "" starts a local Ray instance; "auto" or host:port joins one
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes stored with the run
 
     def effective_lm_concurrency(self) -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from stop.executors import open_executor
 from stop.experiment.config import ExperimentConfig
 from stop.experiment.recorder import RunRecorder
 from stop.experiment.utilities import TaskUtility, derive_seed
@@ -102,6 +102,7 @@ class ImproverRunner:
         )
         self.recorder = recorder
         self.sandbox = sandbox
+        self.executor = open_executor(config)
         self.limits = Limits(
             cpu_seconds=config.improver_cpu_seconds,
             wall_seconds=config.improver_wall_seconds,
@@ -212,11 +213,6 @@ class ImproverRunner:
     def runs_on_task(
         self, improver_source: str, task: Task, *, split: str, keys: list[str]
     ) -> list[RunOutcome]:
-        """Independent runs, concurrently unless the config says sequential."""
-        workers = 1 if self.config.sequential else max(1, len(keys))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(self.run_on_task, improver_source, task, split=split, key=k)
-                for k in keys
-            ]
-            return [f.result() for f in futures]
+        """Independent runs, concurrently unless the config says sequential; through the
+        config's executor (local threads or Ray tasks), outcomes in key order."""
+        return self.executor.runs_on_task(self, improver_source, task, split=split, keys=keys)

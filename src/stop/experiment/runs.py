@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stop import __version__
-from stop.errors import StopError
+from stop.errors import ConfigError, StopError
 from stop.experiment.config import ExperimentConfig
 from stop.experiment.recorder import RunRecorder
 from stop.experiment.runner import ImproverRunner, RunOutcome
@@ -23,7 +23,7 @@ from stop.experiment.stats import Estimate
 from stop.experiment.transfer import TransferCell, transfer
 from stop.lm.base import LanguageModel
 from stop.lm.recorder import RecordingModel
-from stop.lm.registry import open_model
+from stop.lm.registry import open_model, parse_model_spec
 from stop.sandbox import detect_isolation
 from stop.store import Store
 from stop.tasks import load_task
@@ -155,6 +155,26 @@ def run_transfer(
         rid = runner.recorder.run_id
         store.finish_run(rid, "finished", {"transfer": [c.to_dict() for c in cells]})
         return rid, cells
+
+
+def replay_config(store: Store, run_id: str) -> ExperimentConfig:
+    """The config of `run_id` with its model replaced by a replay of that run's recordings."""
+    run = store.get_run(run_id)
+    models = [
+        r[0]
+        for r in store.query(
+            "SELECT DISTINCT model FROM lm_calls WHERE run_id = ? AND cache_hit = 0", (run_id,)
+        )
+    ]
+    if len(models) > 1:
+        raise StopError(f"run {run_id} used several models ({', '.join(models)}); cannot replay")
+    model = "replay"  # any recording of the same request
+    if models:
+        try:  # exactly this model's recordings, where the name is a model string
+            model = parse_model_spec(f"replay:{models[0]}").name and f"replay:{models[0]}"
+        except ConfigError:
+            pass  # e.g. a scripted test model: plain replay still matches its requests
+    return ExperimentConfig.from_dict(dict(run["config"], model=model))
 
 
 def chosen_improvers(store: Store, run_id: str) -> list[str]:

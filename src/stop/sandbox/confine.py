@@ -7,15 +7,18 @@ Each step reports whether it worked so the layers actually active are recorded, 
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import resource
 import signal
+import tempfile
 from typing import Any
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
-MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 1 << 18
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 1 << 18
+MNT_DETACH = 2
 AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = -100, 0x8000, 0x1
 SYS_MOUNT_SETATTR = 442  # same number on every architecture (added after the table unification)
 PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 38, 36
@@ -35,9 +38,10 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
     _check(_libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]), f"mount {target}")
 
 
-def setup_filesystem(hide: list[str]) -> tuple[bool, list[str]]:
+def setup_filesystem(hide: list[str], keep: list[str]) -> tuple[bool, list[str]]:
     """In a fresh mount namespace: no propagation to the host, everything read-only, a private
-    writable tmpfs on /tmp, and `hide` paths covered by empty read-only mounts.
+    writable tmpfs on /tmp, and `hide` paths covered by empty read-only mounts, except the
+    `keep` paths inside them (the interpreter may live under a hidden $HOME).
 
     Returns (readonly_root, warnings).
     """
@@ -50,13 +54,35 @@ def setup_filesystem(hide: list[str]) -> tuple[bool, list[str]]:
     mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,nr_inodes=65536,mode=0755")
     for path in hide:
         try:
-            if os.path.isdir(path):
-                mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
-            elif os.path.exists(path):
-                mount("/dev/null", path, None, MS_BIND)
+            _hide(path, [k for k in keep if _under(k, path)])
         except OSError as exc:
             warnings.append(f"could not hide {path}: {exc}")
     return readonly, warnings
+
+
+def _under(child: str, parent: str) -> bool:
+    return child == parent or child.startswith(parent.rstrip("/") + "/")
+
+
+def _hide(path: str, keep: list[str]) -> None:
+    if not os.path.exists(path):
+        return
+    if not os.path.isdir(path):
+        mount("/dev/null", path, None, MS_BIND)
+        return
+    if path in keep:
+        raise OSError(errno.EINVAL, "it holds the interpreter itself")
+    # Stage the original out of the way, cover it, then bind the kept subtrees back in.
+    stage = tempfile.mkdtemp(dir=SCRATCH)
+    mount(path, stage, None, MS_BIND | MS_REC)
+    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+    for kept in keep:
+        rel = os.path.relpath(kept, path)
+        os.makedirs(os.path.join(path, rel), mode=0o755, exist_ok=True)
+        mount(os.path.join(stage, rel), os.path.join(path, rel), None, MS_BIND | MS_REC)
+    _check(_libc.umount2(stage.encode(), MNT_DETACH), f"umount {stage}")
+    os.rmdir(stage)
+    mount(None, path, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _readonly_root() -> bool:

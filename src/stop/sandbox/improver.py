@@ -23,7 +23,7 @@ from typing import IO, Any, Protocol
 
 from stop.errors import SandboxError
 from stop.sandbox import child, codec, confine
-from stop.sandbox.isolation import Isolation, detect_isolation, launch_prefix, secret_paths
+from stop.sandbox.isolation import Isolation, detect_isolation, launch_prefix, sandbox_config
 from stop.sandbox.limits import Limits, Status
 from stop.sandbox.rpc import CALLABLE, READABLE, Channel, ProtocolError
 from stop.sandbox.supervise import _Capped
@@ -98,7 +98,8 @@ class _Run:
     def run(self, source: str, initial_solution: str) -> ImproverResult:
         start = time.monotonic()
         to_child, from_child = os.pipe(), os.pipe()
-        uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if os.geteuid() == 0 else None
+        real_root = os.geteuid() == 0 and self.iso.method != "unshare-userns"
+        uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if real_root else None
         workdir = (
             tempfile.mkdtemp(prefix="stop-improver-") if self.iso.method == "rlimits" else None
         )
@@ -128,8 +129,7 @@ class _Run:
                     "source": source,
                     "initial_solution": initial_solution,
                     "limits": self.limits.to_dict(),
-                    "method": self.iso.method,
-                    "hide": secret_paths(),
+                    **sandbox_config(self.iso.method),
                     "uid": uid,
                     "workdir": workdir,
                 }

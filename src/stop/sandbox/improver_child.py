@@ -85,7 +85,7 @@ class LanguageModelProxy(_Proxy):
 
 def _confine(init: dict[str, Any]) -> None:
     if init["method"] != "rlimits":
-        confine.setup_filesystem(init["hide"])
+        confine.setup_filesystem(init["hide"], init["keep"])
     uid = init.get("uid")
     # Without a mount namespace the host made (and will remove) the directory.
     workdir = init.get("workdir") or tempfile.mkdtemp(prefix="improver-", dir=confine.SCRATCH)

@@ -66,11 +66,32 @@ def launch_prefix(method: str) -> list[str]:
 
 
 def secret_paths() -> list[str]:
-    """Paths hidden from sandboxed code by empty read-only mounts: the run store and home."""
+    """Paths hidden from sandboxed code by empty read-only mounts: the run store and $HOME."""
     paths = [os.environ.get("STOP_HOME") or str(Path.home() / ".cache" / "stop"), str(Path.home())]
-    ours = [sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[2])]
-    # Never hide the interpreter or our own package (e.g. a venv under $HOME).
-    return [p for p in paths if not any(o == p or o.startswith(p.rstrip("/") + "/") for o in ours)]
+    paths = [os.path.realpath(p) for p in paths]
+    # A path under another hidden one is hidden already.
+    return sorted({p for p in paths if not any(q != p and _under(p, q) for q in paths)})
+
+
+def interpreter_paths() -> list[str]:
+    """What sandboxed Python needs to see even under a hidden path: prefixes and sys.path."""
+    paths = [sys.prefix, sys.base_prefix, *sys.path, str(Path(__file__).resolve().parents[2])]
+    real = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
+    return sorted(p for p in real if not any(q != p and _under(p, q) for q in real))
+
+
+def _under(child: str, parent: str) -> bool:
+    return child == parent or child.startswith(parent.rstrip("/") + "/")
+
+
+def sandbox_config(method: str, preload: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The configuration a sandbox process needs to confine itself."""
+    return {
+        "method": method,
+        "preload": list(preload),
+        "hide": secret_paths(),
+        "keep": interpreter_paths(),
+    }
 
 
 def start_worker_process(method: str, config: dict[str, Any]) -> subprocess.Popen[bytes]:
@@ -124,7 +145,7 @@ def from_hello(method: str, hello: dict[str, Any]) -> Isolation:
 def detect_isolation() -> Isolation:
     """The layers available here, measured by starting one probe worker (cached per process)."""
     method = _candidate_method()
-    proc = start_worker_process(method, {"method": method, "preload": [], "hide": secret_paths()})
+    proc = start_worker_process(method, sandbox_config(method))
     try:
         assert proc.stdout is not None and proc.stdin is not None
         line = proc.stdout.readline()

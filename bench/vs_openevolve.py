@@ -1,0 +1,215 @@
+"""`stop` side by side with OpenEvolve: same task folders, same model server, same LM budget.
+
+    .venv/bin/python bench/vs_openevolve.py                       # the real embedded model
+    .venv/bin/python bench/vs_openevolve.py --calls 8 --seeds 5 --improver RUN_ID
+    .venv/bin/python bench/vs_openevolve.py --server standin --calls 2 --seeds 1   # plumbing only
+
+Installs `openevolve` into its own venv (bench/.venv-openevolve) when missing; starts ONE
+OpenAI-compatible server (`llama_cpp.server` with the embedded GGUF, or the fixed-latency
+stand-in) behind a counting proxy; for every OpenEvolve-format folder and seed runs OpenEvolve
+(`--calls` iterations = `--calls` LM requests) and `stop improve` (the seed improver with one
+call of `--calls` samples; and the chosen improver of the last iteration of `--improver RUN_ID`),
+each in a child process; rescores every final program with stop's loader of the folder (the
+folder's own evaluator, sandboxed, test split); prints one table. LM requests, completions and
+tokens are what the server did (counted by the proxy), never what a system says it did.
+Exit status 3 means openevolve cannot be installed here (the message says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openevolve_harness.proxy import CountingProxy
+from openevolve_harness.server import start_server
+from openevolve_harness.table import RunRecord, markdown
+from openevolve_harness.venv import DEFAULT_VENV, OpenEvolveUnavailable, ensure_openevolve
+
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = Path(__file__).resolve().parent / "openevolve_harness"
+DEFAULT_TASKS = [ROOT / "examples" / "function_minimization", ROOT / "examples" / "point_packing"]
+CHILD_TIMEOUT_S = 4 * 3600
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("tasks", nargs="*", type=Path, help="OpenEvolve-format folders")
+    p.add_argument("--calls", type=int, default=4, help="LM samples per run, for every system")
+    p.add_argument("--seeds", type=int, default=3, help="independent runs per task and system")
+    p.add_argument("--max-tokens", type=int, default=512)
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--server", choices=("llama", "standin"), default="llama")
+    p.add_argument("--gguf", type=Path, help="model for the llama server (default: embedded)")
+    p.add_argument("--n-ctx", type=int, default=4096)
+    p.add_argument("--latency", type=float, default=0.2, help="stand-in server latency (s)")
+    p.add_argument(
+        "--openevolve-modes",
+        default="diff,full",
+        help="comma list: diff (OpenEvolve's default SEARCH/REPLACE edits), full (rewrites)",
+    )
+    p.add_argument("--improver", metavar="RUN_ID", help="also run this self-improve run's I[T]")
+    p.add_argument("--improver-db", type=Path, help="run store of --improver (default: stop's)")
+    p.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="openevolve's own venv")
+    p.add_argument("--workdir", type=Path, help="keep run files here (default: a temp dir)")
+    p.add_argument("--json", type=Path, help="write every run record here")
+    p.add_argument("--markdown", type=Path, help="write the table here")
+    args = p.parse_args(argv)
+    args.tasks = [t.resolve() for t in (args.tasks or DEFAULT_TASKS)]
+    return args
+
+
+def systems(args: argparse.Namespace) -> list[tuple[str, str, dict]]:
+    """(label, kind, spec extras) for every system compared."""
+    out = []
+    for mode in [m.strip() for m in args.openevolve_modes.split(",") if m.strip()]:
+        if mode not in ("diff", "full"):
+            raise SystemExit(f"--openevolve-modes: unknown mode {mode!r} (diff or full)")
+        name = "openevolve" if mode == "diff" else "openevolve (full rewrites)"
+        out.append((name, "openevolve", {"mode": mode, "iterations": args.calls}))
+    out.append(("stop (seed improver)", "stop", {"improver": "seed"}))
+    if args.improver:
+        from stop.store import default_db_path
+
+        db = str(args.improver_db or default_db_path())
+        extra = {"improver_run": args.improver, "improver_db": db}
+        out.append((f"stop (I[T] of {args.improver[:8]})", "stop", extra))
+    return out
+
+
+def run_child(python: Path, script: str, spec: dict, workdir: Path) -> tuple[dict, float]:
+    """Run one system in a child process; (its OUT json or an error, wall seconds)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    spec_path, out_path = workdir / "spec.json", workdir / "out.json"
+    spec_path.write_text(json.dumps(spec))
+    start = time.monotonic()
+    with (workdir / "child.log").open("w") as log:
+        done = subprocess.run(
+            [str(python), str(HARNESS / script), str(spec_path), str(out_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=CHILD_TIMEOUT_S,
+            cwd=workdir,
+        )
+    seconds = time.monotonic() - start
+    if done.returncode != 0 or not out_path.exists():
+        tail = (workdir / "child.log").read_text()[-600:].strip().replace("\n", " | ")
+        return {"error": f"exit {done.returncode}: {tail}"}, seconds
+    return json.loads(out_path.read_text()), seconds
+
+
+def rescore(task, source: str | None) -> tuple[float, str, str]:
+    """The harness's own score of a final program: (value, status, detail)."""
+    from stop.tasks.openevolve import START, split_program
+
+    if not source:
+        return 0.0, "no_program", "the system returned no program"
+    score = task.score(source, split="test")
+    if score.status == "invalid_source" and START in source:
+        # A full program with edits outside the block: score its block alone.
+        score = task.score(split_program(source).block, split="test")
+    return score.value, score.status, score.detail
+
+
+def run_all(args: argparse.Namespace, oe_python: Path, workdir: Path) -> tuple[list, dict]:
+    from stop.tasks import load_task
+
+    gguf = args.gguf
+    if args.server == "llama" and gguf is None:
+        from stop.models import model_path
+
+        gguf = model_path("local")
+    server = start_server(args.server, workdir, gguf=gguf, n_ctx=args.n_ctx, latency=args.latency)
+    proxy = CountingProxy(server.root, workdir / "requests.jsonl").start()
+    print(f"server: {args.server} on {server.root}; counting proxy on port {proxy.port}")
+    records: list[RunRecord] = []
+    seed_scores: dict[str, float] = {}
+    try:
+        for folder in args.tasks:
+            task = load_task(str(folder))
+            seed_scores[folder.name] = rescore(task, task.seed_solution)[0]
+            for seed in range(args.seeds):
+                for name, kind, extra in systems(args):
+                    label = f"{folder.name}.{kind}.{len(records)}"
+                    spec = {
+                        "folder": str(folder),
+                        "base_url": proxy.url(label),
+                        "model": server.model_name,
+                        "calls": args.calls,
+                        "max_tokens": args.max_tokens,
+                        "temperature": args.temperature,
+                        "seed": seed,
+                        "workdir": str(workdir / label),
+                        **extra,
+                    }
+                    python = oe_python if kind == "openevolve" else Path(sys.executable)
+                    out, wall = run_child(python, f"run_{kind}.py", spec, workdir / label)
+                    value, status, detail = rescore(task, out.get("final_source"))
+                    if "error" in out:
+                        status, detail = "failed", out["error"]
+                    elif out.get("status") == "no_candidate":
+                        status, detail = "no_candidate", out.get("reason", "")
+                    t = proxy.tally(label)
+                    record = RunRecord(
+                        folder.name, name, seed, value, t.requests, t.completions,
+                        t.prompt_tokens, t.completion_tokens, t.failed, wall, status, detail,
+                        out.get("own_score"),
+                    )  # fmt: skip
+                    records.append(record)
+                    print(
+                        f"  {folder.name:24s} {name:28s} seed {seed}: score {value:.3f} "
+                        f"({status}), {t.requests} requests / {t.completions} completions, "
+                        f"{t.tokens} tokens, {wall:.0f}s",
+                        flush=True,
+                    )
+                    if status in ("failed", "no_candidate"):
+                        print(f"    {detail[:400]}", flush=True)
+    finally:
+        proxy.stop()
+        server.stop()
+    return records, seed_scores
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        oe_python, install_s = ensure_openevolve(args.venv)
+    except OpenEvolveUnavailable as exc:
+        print(f"openevolve unavailable: {exc}", file=sys.stderr)
+        return 3
+    print(f"openevolve venv: {args.venv} (install took {install_s:.1f}s)")
+    with tempfile.TemporaryDirectory(prefix="vs-openevolve-") as tmp:
+        workdir = (args.workdir or Path(tmp)).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        start = time.monotonic()
+        records, seed_scores = run_all(args, oe_python, workdir)
+        total = time.monotonic() - start
+    table = markdown(records, seed_scores)
+    print()
+    print(
+        f"Same server ({args.server}), {args.calls} LM samples per run, max_tokens "
+        f"{args.max_tokens}, temperature {args.temperature}, {args.seeds} seed(s); "
+        "scores rescored by the harness (test split, sandboxed); counts taken at the server."
+    )
+    print(table)
+    print(f"total {total:.0f}s; openevolve install {install_s:.1f}s")
+    if args.markdown:
+        args.markdown.write_text(table + "\n")
+    if args.json:
+        payload = {
+            "settings": {k: str(v) for k, v in vars(args).items()},
+            "install_seconds": install_s,
+            "total_seconds": total,
+            "seed_scores": seed_scores,
+            "runs": [r.__dict__ for r in records],
+        }
+        args.json.write_text(json.dumps(payload, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

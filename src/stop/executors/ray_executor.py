@@ -1,0 +1,390 @@
+"""The Ray executor: each downstream improver run is a Ray task; LM calls stay in the driver.
+
+Design (docs/scaling.md):
+- A task runs `ImproverRunner.run_on_task` on a Ray worker: the same sandbox (`stop.sandbox`)
+  as the local executor, started on that worker; budgets live in the worker's host-side proxies
+  exactly as they do in a local thread.
+- The task's language model is a `MailboxModel`: every `complete` goes through a small async
+  actor (the mailbox, pinned to the driver's node) to the driver process, which answers it with
+  the run's own model (the gate, the recorder/cache and the backend). So every LM call is made
+  and recorded by the driver, as with the local executor, and a model that cannot leave the
+  driver (an in-process llama.cpp, a test's scripted model) works unchanged.
+- Exactly once: each dispatched run has an id; the driver memoises answers by (dispatch id,
+  request, sample range). When a worker dies Ray retries the task with the same arguments, and
+  the retry's LM requests are answered from the memo: no second backend call, no second row.
+- The task's events and evaluations are buffered (`BufferedRecorder`) and come back with its
+  final result; the driver writes them. A dead attempt's buffer dies with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import dataclasses
+import importlib.util
+import os
+import threading
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from stop.errors import ExecutorError
+from stop.executors.buffer import BufferedRecorder, replay
+from stop.lm.base import Completion, LanguageModel, Message
+from stop.lm.recorder import messages_json
+
+if TYPE_CHECKING:
+    from stop.experiment.runner import ImproverRunner, RunOutcome
+    from stop.tasks import Task
+
+TASK_NAME = "stop_improver_run"  # a running task's process title is "ray::stop_improver_run"
+MAX_RETRIES = 3  # retries of a run whose worker died (system failures only, never its errors)
+POLL_SECONDS = 0.5
+
+
+def require_ray() -> Any:
+    """The `ray` module, or an ExecutorError saying how to get it."""
+    if importlib.util.find_spec("ray") is None:
+        raise ExecutorError(
+            "the ray executor needs Ray, which is not installed: pip install 'stop[ray]'"
+            " (or run with --executor local)"
+        )
+    import ray
+
+    return ray
+
+
+def connect(address: str = "", num_cpus: int | None = None) -> Any:
+    """Join Ray: the session already open in this process, else `address` ("auto" or
+    host:port), else a new local instance with `num_cpus` (default: all cores)."""
+    ray = require_ray()
+    if ray.is_initialized():
+        return ray
+    try:
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(
+                address="local",
+                num_cpus=num_cpus or os.cpu_count() or 1,
+                include_dashboard=False,
+                log_to_driver=False,
+            )
+    except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; the user needs one message
+        where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
+        raise ExecutorError(
+            f"cannot connect to {where}: {exc}. Check `ray status`, or start one with"
+            " `ray start --head`, or run with --executor local"
+        ) from exc
+    atexit.register(ray.shutdown)
+    return ray
+
+
+# -- worker side ----------------------------------------------------------------------------
+class MailboxModel:
+    """A `LanguageModel` on a Ray worker whose calls the driver answers."""
+
+    def __init__(self, name: str, mailbox: Any, dispatch: str) -> None:
+        self.name = name
+        self._mailbox = mailbox
+        self._dispatch = dispatch
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        n: int = 1,
+        temperature: float = 0.7,
+        max_tokens: int = 1024,
+        first_sample: int = 0,
+    ) -> list[Completion]:
+        import ray
+
+        request = {
+            "dispatch": self._dispatch,
+            "messages": messages,
+            "n": n,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "first_sample": first_sample,
+        }
+        kind, value = ray.get(self._mailbox.call.remote(request))
+        if kind == "error":
+            raise value
+        return value
+
+
+def run_remotely(
+    config: Any,
+    run_id: str,
+    context: dict[str, Any],
+    model_name: str,
+    mailbox: Any,
+    dispatch: str,
+    improver_source: str,
+    task: Task,
+    split: str,
+    key: str,
+) -> tuple[dict[str, Any], list]:
+    """The body of a Ray task: one `run_on_task` with a buffered recorder and the mailbox LM."""
+    from stop.experiment.runner import ImproverRunner
+
+    local = dataclasses.replace(config, executor="local")
+    recorder = BufferedRecorder(run_id, dict(context))
+    runner = ImproverRunner(local, MailboxModel(model_name, mailbox, dispatch), recorder)  # type: ignore[arg-type]
+    outcome = runner.run_on_task(improver_source, task, split=split, key=key)
+    return outcome.to_dict(), recorder.records
+
+
+class Mailbox:
+    """Async actor: workers' LM requests wait here until the driver resolves them."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue | None = None
+        self._waiting: dict[int, asyncio.Future] = {}
+        self._next = 0
+
+    def _q(self) -> asyncio.Queue:
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+        return self._queue
+
+    async def call(self, request: dict[str, Any]) -> tuple[str, Any]:
+        future = asyncio.get_running_loop().create_future()
+        rid, self._next = self._next, self._next + 1
+        self._waiting[rid] = future
+        await self._q().put((rid, request))
+        return await future
+
+    async def take(self, timeout: float) -> list[tuple[int, dict[str, Any]]]:
+        queue = self._q()
+        try:
+            first = await asyncio.wait_for(queue.get(), timeout)
+        except TimeoutError:
+            return []
+        items = [first]
+        while not queue.empty():
+            items.append(queue.get_nowait())
+        return items
+
+    async def resolve(self, rid: int, answer: tuple[str, Any]) -> None:
+        future = self._waiting.pop(rid, None)
+        if future is not None and not future.done():
+            future.set_result(answer)
+
+
+# -- driver side ----------------------------------------------------------------------------
+class LMService:
+    """Answers the mailbox's requests in the driver, at most once per (dispatch, request)."""
+
+    def __init__(self, ray: Any, mailbox: Any) -> None:
+        self._ray = ray
+        self._mailbox = mailbox
+        self._lock = threading.Lock()
+        self._models: dict[str, LanguageModel] = {}
+        self._memo: dict[str, dict[tuple, Future]] = {}
+        self._active = 0
+        self._stop: threading.Event | None = None
+        self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="stop-ray-lm")
+
+    def open(self, dispatch: str, model: LanguageModel) -> None:
+        with self._lock:
+            self._models[dispatch] = model
+            self._memo[dispatch] = {}
+            self._active += 1
+            if self._active == 1:
+                self._stop = threading.Event()
+                threading.Thread(target=self._poll, args=(self._stop,), daemon=True).start()
+
+    def close(self, dispatch: str) -> None:
+        """The dispatch's final result is in: forget its model and memo."""
+        with self._lock:
+            self._models.pop(dispatch, None)
+            self._memo.pop(dispatch, None)
+            self._active -= 1
+            if self._active == 0 and self._stop is not None:
+                self._stop.set()
+
+    def _poll(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                items = self._ray.get(self._mailbox.take.remote(POLL_SECONDS))
+            except Exception:  # noqa: BLE001 - Ray shut down under us: nothing left to serve
+                return
+            for rid, request in items:
+                self._pool.submit(self._answer, rid, request)
+
+    def _answer(self, rid: int, request: dict[str, Any]) -> None:
+        answer = self._answer_once(request)
+        try:
+            self._mailbox.resolve.remote(rid, _portable(answer))
+        except Exception:  # noqa: BLE001 - Ray shut down: the waiting worker is gone too
+            pass
+
+    def _answer_once(self, request: dict[str, Any]) -> tuple[str, Any]:
+        dispatch = request["dispatch"]
+        key = (
+            messages_json(request["messages"]),
+            int(request["n"]),
+            float(request["temperature"]),
+            int(request["max_tokens"]),
+            int(request["first_sample"]),
+        )
+        with self._lock:
+            model = self._models.get(dispatch)
+            memo = self._memo.get(dispatch)
+            if model is None or memo is None:
+                return ("error", ExecutorError(f"run {dispatch} already finished"))
+            future, owner = memo.get(key), False
+            if future is None:
+                future, owner = Future(), True
+                memo[key] = future
+        if owner:
+            try:
+                completions = model.complete(  # type: ignore[call-arg]
+                    request["messages"],
+                    n=key[1],
+                    temperature=key[2],
+                    max_tokens=key[3],
+                    first_sample=key[4],
+                )
+                future.set_result(("ok", completions))
+            except BaseException as exc:  # noqa: BLE001 - the worker raises it where it asked
+                future.set_result(("error", exc))
+        return future.result()
+
+
+def _portable(answer: tuple[str, Any]) -> tuple[str, Any]:
+    """An answer Ray can ship: an exception that does not pickle travels as its message."""
+    kind, value = answer
+    if kind != "error":
+        return answer
+    from ray import cloudpickle
+
+    try:
+        cloudpickle.dumps(value)
+        return answer
+    except Exception:  # noqa: BLE001
+        from stop.errors import LMError
+
+        return ("error", LMError(f"{type(value).__name__}: {value}"))
+
+
+class RayExecutor:
+    """Runs each improver run of `runs_on_task` as a Ray task (see the module docstring)."""
+
+    name = "ray"
+
+    def __init__(self, *, address: str = "", num_cpus: int | None = None) -> None:
+        require_ray()  # fail at configuration time, not in the middle of a run
+        self.address = address
+        self.num_cpus = num_cpus
+        self._lock = threading.Lock()
+        self._service: LMService | None = None
+        self._mailbox: Any = None
+        self._remote: Any = None
+
+    def _start(self) -> tuple[Any, LMService]:
+        with self._lock:
+            ray = connect(self.address, self.num_cpus)
+            if self._service is None:
+                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+                here = NodeAffinitySchedulingStrategy(
+                    node_id=ray.get_runtime_context().get_node_id(), soft=False
+                )
+                actor = ray.remote(num_cpus=0, max_concurrency=10_000)(Mailbox)
+                self._mailbox = actor.options(scheduling_strategy=here).remote()
+                self._remote = ray.remote(run_remotely).options(
+                    name=TASK_NAME, num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False
+                )
+                self._service = LMService(ray, self._mailbox)
+            return ray, self._service
+
+    def runs_on_task(
+        self,
+        runner: ImproverRunner,
+        improver_source: str,
+        task: Task,
+        *,
+        split: str,
+        keys: list[str],
+    ) -> list[RunOutcome]:
+        """One Ray task per key (one at a time when sequential); outcomes in key order."""
+        ray, service = self._start()
+        if runner.config.sequential:
+            return [
+                out
+                for k in keys
+                for out in self._dispatch(ray, service, runner, improver_source, task, split, [k])
+            ]
+        return self._dispatch(ray, service, runner, improver_source, task, split, keys)
+
+    def _dispatch(
+        self,
+        ray: Any,
+        service: LMService,
+        runner: ImproverRunner,
+        improver_source: str,
+        task: Task,
+        split: str,
+        keys: list[str],
+    ) -> list[RunOutcome]:
+        from stop.experiment.runner import RunOutcome
+
+        recorder = runner.recorder
+        dispatches = {key: f"{uuid.uuid4().hex}/{key}" for key in keys}
+        for dispatch in dispatches.values():
+            service.open(dispatch, runner.model)
+        refs: dict[Any, str] = {}
+        try:
+            for key in keys:
+                ref = self._remote.remote(
+                    runner.config,
+                    recorder.run_id,
+                    recorder.context,
+                    runner.model.name,
+                    self._mailbox,
+                    dispatches[key],
+                    improver_source,
+                    task,
+                    split,
+                    key,
+                )
+                refs[ref] = key
+            outcomes: dict[str, RunOutcome] = {}
+            failures: dict[str, BaseException] = {}
+            pending = list(refs)
+            while pending:
+                ready, pending = ray.wait(pending, num_returns=1)
+                key = refs[ready[0]]
+                try:
+                    data, records = ray.get(ready[0])
+                except Exception as exc:  # noqa: BLE001 - re-raised below, in key order
+                    failures[key] = exc
+                else:
+                    replay(recorder.store, recorder.run_id, records)
+                    outcomes[key] = RunOutcome(**data)
+                finally:
+                    service.close(dispatches.pop(key))
+        finally:
+            for dispatch in dispatches.values():  # submitted but never finished (interrupted)
+                service.close(dispatch)
+        for key in keys:
+            if key in failures:
+                raise _user_error(ray, key, failures[key])
+        return [outcomes[key] for key in keys]
+
+
+def _user_error(ray: Any, key: str, exc: BaseException) -> BaseException:
+    """What the local executor would have raised, or an ExecutorError about the cluster."""
+    if isinstance(exc, ray.exceptions.RayTaskError):
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, BaseException):
+            return cause
+    if isinstance(exc, ray.exceptions.WorkerCrashedError | ray.exceptions.NodeDiedError):
+        return ExecutorError(
+            f"improver run {key}: its Ray worker died {MAX_RETRIES + 1} times; check the"
+            f" workers' memory and logs (`ray status`), or run with --executor local ({exc})"
+        )
+    return ExecutorError(f"improver run {key} failed on Ray: {type(exc).__name__}: {exc}")
