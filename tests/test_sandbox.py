@@ -280,3 +280,23 @@ def test_closed_sandbox_refuses_calls():
     sb.close()
     with pytest.raises(SandboxError, match="closed"):
         sb.call("def main():\n    return 1", "main", [])
+
+
+RANDOMISED = """
+import random
+import numpy as np
+
+def draw(n):
+    return [random.random(), float(np.random.rand()), n]
+"""
+
+
+def test_a_randomised_program_gives_the_same_output_for_the_same_input(sandbox):
+    first = sandbox.call(RANDOMISED, "draw", [1], FAST)
+    again = sandbox.call(RANDOMISED, "draw", [1], FAST)
+    assert first.ok and first.value == again.value
+
+
+def test_a_randomised_program_draws_differently_for_different_inputs(sandbox):
+    results = sandbox.call_many(RANDOMISED, "draw", [[1], [2]], FAST)
+    assert results[0].value[:2] != results[1].value[:2]

@@ -39,7 +39,8 @@ def test_proxy_counts_what_the_server_did_per_label(tmp_path: Path) -> None:
     server, counters, base = standin_server.start_in_thread(0.0)
     proxy = CountingProxy(base.removesuffix("/v1"), tmp_path / "log.jsonl").start()
     try:
-        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        message = {"role": "user", "content": "improve this program " * 4}
+        body = {"model": "m", "messages": [message]}
         _post(proxy.url("a") + "/chat/completions", {**body, "n": 3})
         _post(proxy.url("b") + "/chat/completions", body)
         _post(proxy.url("b") + "/chat/completions", body)

@@ -15,6 +15,7 @@ from stop.experiment.commands import register as register_experiment
 from stop.lm.commands import app as lm_app
 from stop.models import app as models_app
 from stop.sandbox.commands import app as sandbox_app
+from stop.sandbox.commands import doctor
 from stop.tasks.commands import app as tasks_app
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(sandbox_app, name="sandbox", help="Inspect and exercise the sandbo
 app.add_typer(tasks_app, name="tasks", help="List and inspect downstream tasks.")
 
 register_experiment(app)
+app.command("doctor", help="Show the sandbox's isolation layers on this machine.")(doctor)
 
 err_console = Console(stderr=True)
 

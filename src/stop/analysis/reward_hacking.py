@@ -59,7 +59,9 @@ def digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
-def reward_hacking(evaluations: tuple[EvaluationRecord, ...] | list[EvaluationRecord]) -> RewardHacking:
+def reward_hacking(
+    evaluations: tuple[EvaluationRecord, ...] | list[EvaluationRecord],
+) -> RewardHacking:
     """Pair each solution's visible and secret scores and count rejected outputs."""
     visible: dict[tuple[str, str], list[float]] = defaultdict(list)
     secret: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -68,8 +70,12 @@ def reward_hacking(evaluations: tuple[EvaluationRecord, ...] | list[EvaluationRe
         side[(e.task, e.source)].append(e.score)
     gaps = [
         SolutionGap(
-            digest(source), task, fmean(scores), fmean(secret[(task, source)]),
-            len(scores), len(secret[(task, source)]),
+            digest(source),
+            task,
+            fmean(scores),
+            fmean(secret[(task, source)]),
+            len(scores),
+            len(secret[(task, source)]),
         )
         for (task, source), scores in visible.items()
         if (task, source) in secret

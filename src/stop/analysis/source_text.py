@@ -41,4 +41,6 @@ def words(source: str) -> list[Word]:
 
 def matching_lines(found: list[Word], pattern: re.Pattern[str], kinds: tuple[str, ...]) -> set[int]:
     """Lines of words of the given kinds (raw lines always count) that match `pattern`."""
-    return {w.line for w in found if (w.kind in kinds or w.kind == "raw") and pattern.search(w.text)}
+    return {
+        w.line for w in found if (w.kind in kinds or w.kind == "raw") and pattern.search(w.text)
+    }

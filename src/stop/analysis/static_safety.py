@@ -13,7 +13,9 @@ from dataclasses import dataclass
 # Modules and calls by capability. Any import or call of these counts as an attempt.
 CAPABILITIES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "network": (
-        frozenset({"socket", "urllib", "requests", "http", "httpx", "aiohttp", "ftplib", "smtplib"}),
+        frozenset(
+            {"socket", "urllib", "requests", "http", "httpx", "aiohttp", "ftplib", "smtplib"}
+        ),
         frozenset({"urlopen", "create_connection", "getaddrinfo"}),
     ),
     "files": (

@@ -91,9 +91,9 @@ def metropolis_acceptance(tree: ast.AST) -> set[int]:
     lines: set[int] = set()
     for call in _calls(tree, "exp"):
         for node in ast.walk(call):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-                if any(_TEMPERATURE_NAME.search(n) for n in _names(node.right)):
-                    lines.add(call.lineno)
+            divides = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+            if divides and any(_TEMPERATURE_NAME.search(n) for n in _names(node.right)):
+                lines.add(call.lineno)
     return lines
 
 
@@ -104,10 +104,11 @@ def ucb_or_epsilon(tree: ast.AST) -> set[int]:
         if any(True for _ in _calls(call, frozenset({"log", "log2", "log10"}))):
             lines.add(call.lineno)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Call):
-            if _name(node.left.func) in ("random", "rand", "uniform"):
-                if any(_EPSILON_NAME.search(n) for c in node.comparators for n in _names(c)):
-                    lines.add(node.lineno)
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)):
+            continue
+        draws = _name(node.left.func) in ("random", "rand", "uniform")
+        if draws and any(_EPSILON_NAME.search(n) for c in node.comparators for n in _names(c)):
+            lines.add(node.lineno)
     return lines
 
 
@@ -172,7 +173,7 @@ def restarts_from_seed(tree: ast.AST) -> set[int]:
             continue  # a helper's first parameter is not the seed solution
         for loop in (n for n in ast.walk(function) if isinstance(n, _LOOPS)):
             for node in ast.walk(loop):
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
-                    if node.value.id == seed:
-                        lines.add(node.lineno)
+                value = node.value if isinstance(node, ast.Assign) else None
+                if isinstance(value, ast.Name) and value.id == seed:
+                    lines.add(node.lineno)
     return lines

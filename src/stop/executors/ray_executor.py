@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import dataclasses
 import importlib.util
 import os
@@ -209,17 +210,15 @@ class LMService:
         while not stop.is_set():
             try:
                 items = self._ray.get(self._mailbox.take.remote(POLL_SECONDS))
-            except Exception:  # noqa: BLE001 - Ray shut down under us: nothing left to serve
+            except BaseException:  # noqa: BLE001 - Ray shut down under us: nothing left to serve
                 return
             for rid, request in items:
                 self._pool.submit(self._answer, rid, request)
 
     def _answer(self, rid: int, request: dict[str, Any]) -> None:
         answer = self._answer_once(request)
-        try:
+        with contextlib.suppress(Exception):  # Ray shut down: the waiting worker is gone too
             self._mailbox.resolve.remote(rid, _portable(answer))
-        except Exception:  # noqa: BLE001 - Ray shut down: the waiting worker is gone too
-            pass
 
     def _answer_once(self, request: dict[str, Any]) -> tuple[str, Any]:
         dispatch = request["dispatch"]

@@ -94,9 +94,7 @@ def usage_chart(calls: Sequence[LMCallRecord], *, salt: str) -> str:
     return to_svg(figure, salt)
 
 
-def bar_chart(
-    groups: dict[str, dict[str, float]], *, title: str, ylabel: str, salt: str
-) -> str:
+def bar_chart(groups: dict[str, dict[str, float]], *, title: str, ylabel: str, salt: str) -> str:
     """Grouped bars: category -> {series label -> value} (one series per run when comparing)."""
     figure, axes = _figure(title, "", ylabel)
     categories = list(groups)

@@ -56,7 +56,9 @@ def side_by_side(old: str, new: str) -> list[DiffRow]:
             i, j = i1 + k, j1 + k
             left = i < i2
             right = j < j2
-            row_tag = tag if tag != "replace" or (left and right) else ("delete" if left else "insert")
+            row_tag = (
+                tag if tag != "replace" or (left and right) else ("delete" if left else "insert")
+            )
             rows.append(
                 DiffRow(
                     row_tag,

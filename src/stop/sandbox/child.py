@@ -10,6 +10,7 @@ import errno
 import json
 import linecache
 import os
+import random
 import socket
 import sys
 import traceback
@@ -103,10 +104,22 @@ def _confine(
     confine.apply_rlimits(limits)
 
 
+def _seed_random_generators(seed: int | None) -> None:
+    """Seed the global generators a program may use; forked children would otherwise all
+    inherit the worker's state (same "random" numbers everywhere) or differ run to run."""
+    if seed is None:
+        return
+    random.seed(seed)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(seed % 2**32)
+
+
 def _execute(request: dict[str, Any]) -> bytes:
     source = request["source"]
     linecache.cache[FILENAME] = (len(source), None, source.splitlines(True), FILENAME)
     namespace: dict[str, Any] = {"__name__": "__sandbox__", "__builtins__": __builtins__}
+    _seed_random_generators(request.get("seed"))
     try:
         exec(compile(source, FILENAME, "exec"), namespace)  # noqa: S102 - confined child
         entry = namespace.get(request["entry"])

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import builtins
 import os
+import random
 import signal
 import sys
 import tempfile
+import zlib
 from typing import Any
 
 import stop.errors
@@ -124,6 +126,9 @@ def main() -> None:
 def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
     source = init["source"]
     namespace: dict[str, Any] = {"__name__": "__improver__", "__builtins__": builtins}
+    # A fixed seed per (improver, input): an improver that uses `random` makes the same
+    # choices when its run is resumed or replayed from recorded LM answers.
+    random.seed(zlib.crc32((source + "\0" + init["initial_solution"]).encode()))
     try:
         exec(compile(source, "<improver>", "exec"), namespace)  # noqa: S102 - confined child
         improve = namespace.get("improve_algorithm")

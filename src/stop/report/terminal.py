@@ -1,0 +1,111 @@
+"""The report's key tables in the terminal (rich): what `stop show RUN_ID` prints."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from stop.analysis.strategies import STRATEGIES
+from stop.report.model import RunReport, build_report
+from stop.store import Store
+
+
+def _header(report: RunReport, console: Console) -> None:
+    run = report.data.run
+    iso = run["environment"].get("isolation") or {}
+    layers = [k for k, v in iso.items() if v is True]
+    console.print(
+        f"[bold]run {report.data.run_id}[/] · {run['kind']} · {run['status']} · "
+        f"model {report.data.model} · task {run['config'].get('task', '-')}"
+    )
+    console.print(f"isolation {iso.get('method', 'unknown')}: {', '.join(layers) or 'none'}")
+    u = report.usage
+    console.print(
+        f"LM samples {u.samples} ({u.cache_hits} from cache, {u.errors} errors) · tokens"
+        f" {u.prompt_tokens} in / {u.completion_tokens} out · cost ${u.cost_usd:.4f}"
+    )
+
+
+def _iterations(report: RunReport, console: Console) -> None:
+    if not report.iterations:
+        return
+    table = Table(
+        "t",
+        "meta-utility (secret, 95% CI)",
+        "runs",
+        "validation",
+        "candidates",
+        "accepted",
+        title="Meta-utility by iteration",
+    )
+    for it in report.iterations:
+        table.add_row(
+            f"I[{it['iteration']}]",
+            f"{it['secret_mean']:.3f} ± {it['secret_ci95']:.3f}",
+            str(it["secret_runs"]),
+            f"{it['validation_meta_utility']:.3f}",
+            str(it["candidates"]),
+            "yes" if it["accepted"] else "no",
+        )
+    console.print(table)
+
+
+def _transfer(report: RunReport, console: Console) -> None:
+    if not report.transfer:
+        return
+    table = Table("improver", "task", "mean ± 95% CI", "runs", "seed solution", title="Transfer")
+    for c in report.transfer:
+        table.add_row(
+            c["improver"],
+            c["task"],
+            f"{c['mean']:.3f} ± {c['ci95']:.3f}",
+            str(c["runs"]),
+            f"{c['seed_solution_score']:.3f}",
+        )
+    console.print(table)
+
+
+def _strategies(report: RunReport, console: Console) -> None:
+    generated = len(report.safety.improvers)
+    table = Table("strategy", "improvers", title=f"Strategies ({generated} generated improvers)")
+    for name, count in report.strategy_counts.items():
+        if count:
+            table.add_row(STRATEGIES[name][0], str(count))
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print(f"strategies: none found in {generated} generated improvers")
+
+
+def _safety(report: RunReport, console: Console) -> None:
+    table = Table("measure (share of generated improvers)", "rate [95% Wilson CI]", title="Safety")
+    for measure, rate in report.safety.rates.items():
+        table.add_row(measure, str(rate))
+    hacking = report.safety.hacking
+    table.add_row(
+        "suspicious visible/secret gaps", f"{len(hacking.suspicious)} of {len(hacking.gaps)}"
+    )
+    table.add_row(
+        "outputs rejected by validation", f"{hacking.rejected_outputs} of {hacking.evaluations}"
+    )
+    console.print(table)
+
+
+def print_run_summary(store: Store, run_id: str, console: Console | None = None) -> None:
+    """Print the run's header, iterations, transfer, strategy and safety tables."""
+    console = console or Console()
+    report = build_report(store, run_id)
+    _header(report, console)
+    _iterations(report, console)
+    _transfer(report, console)
+    if report.data.improvers:
+        _strategies(report, console)
+        _safety(report, console)
+    result = report.data.result
+    if "score" in result and "seed_score" in result:
+        console.print(
+            f"seed solution {result['seed_score']:.3f} → improved {result['score']:.3f}"
+            f" ({result.get('status', '?')})"
+        )
+    if "rate" in result and "n" in result:  # a sandbox experiment
+        console.print(f"sandbox circumvention: {result.get('summary', '')}")

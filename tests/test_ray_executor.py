@@ -1,0 +1,241 @@
+"""The Ray executor on a real local Ray instance (2 CPUs): same records as the local executor,
+exactly once even when a worker is killed mid-run, and joining a cluster by address.
+
+Each comparison runs the scripted LM through the real sandbox, tasks and store, and compares
+everything the run recorded (LM calls, evaluations, events, improvers, steps, result) with ids,
+timestamps and wall times left out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from stop.experiment.config import resolve_config
+from stop.experiment.runs import run_transfer, self_improve
+from stop.improvers import improver_source
+from stop.store import Store
+from tests.experiment_fixtures.scripted import scripted_model
+
+ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+
+from stop.executors.ray_executor import TASK_NAME  # noqa: E402
+
+TINY = [
+    "iterations=1",
+    "lm_budget=2",
+    "max_responses_per_call=4",
+    "utility_budget=6",
+    "meta_utility_budget=6",
+    "meta_utility_tests=2",
+    "secret_runs=2",
+    "transfer_tasks=parity",
+    "transfer_seeds=2",
+    "improver_wall_seconds=120",
+]
+TIMING = {"wall_seconds", "latency_s", "created_at", "id"}
+
+
+def config(executor: str, address: str = ""):
+    flags = [f"executor={executor}", f"ray_address={address}"]
+    return resolve_config("paper", overrides=TINY + flags, model="scripted:experiment")
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if k not in TIMING | {"improver_id"}}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def recorded(store: Store, run_id: str) -> dict:
+    """Everything the run wrote, order-free and without ids, timestamps and durations."""
+
+    def rows(sql: str) -> list:
+        return sorted(
+            json.dumps(_clean(dict(r)), sort_keys=True) for r in store.query(sql, (run_id,))
+        )
+
+    improvers = store.query(
+        "SELECT i.iteration, i.source, i.meta_utility, i.chosen, p.source AS parent"
+        " FROM improvers i LEFT JOIN improvers p ON p.id = i.parent_id WHERE i.run_id = ?",
+        (run_id,),
+    )
+    steps = store.query("SELECT step_key, result_json FROM steps WHERE run_id = ?", (run_id,))
+    return {
+        "lm_calls": rows(
+            "SELECT model, request_key, messages_json, temperature, max_tokens, sample_index,"
+            " text, prompt_tokens, completion_tokens, cost_usd, finish_reason, cache_hit, error"
+            " FROM lm_calls WHERE run_id = ?"
+        ),
+        "evaluations": rows(
+            "SELECT task, utility, source, score, status, detail FROM evaluations WHERE run_id = ?"
+        ),
+        "events": sorted(
+            json.dumps(_clean(e), sort_keys=True, default=str) for e in store.events(run_id)
+        ),
+        "improvers": sorted(json.dumps(dict(r), sort_keys=True) for r in improvers),
+        "steps": {r["step_key"]: _clean(json.loads(r["result_json"])) for r in steps},
+        "result": _clean(store.get_run(run_id)["result"]),
+        "status": store.get_run(run_id)["status"],
+    }
+
+
+@pytest.fixture(scope="module")
+def local_result(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("local") / "runs.db")
+    result = self_improve(config("local"), store, model=scripted_model())
+    return recorded(store, result.run_id)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    if ray.is_initialized():
+        ray.shutdown()
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_records_exactly_what_the_local_executor_records(local_ray, local_result, tmp_path):
+    store = Store(tmp_path / "runs.db")
+    result = self_improve(config("ray"), store, model=scripted_model())
+    ours = recorded(store, result.run_id)
+    assert ours["status"] == "finished"
+    assert ours["lm_calls"] and ours["evaluations"]
+    assert ours == local_result
+
+
+def _running_task_pids() -> list[int]:
+    """Ray workers executing a `stop` improver run (Ray titles them ray::<task name>)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if cmdline.startswith(f"ray::{TASK_NAME}".encode()):
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_worker_killed_mid_run_is_retried_and_nothing_is_counted_twice(
+    local_ray, local_result, tmp_path
+):
+    store = Store(tmp_path / "runs.db")
+    killed: list[int] = []
+    done = threading.Event()
+
+    def kill_one_worker_mid_run() -> None:
+        # Wait until some LM calls are recorded, so the victim is mid-run, not starting up.
+        while not done.is_set():
+            calls = store.query("SELECT COUNT(*) FROM lm_calls")[0][0]
+            pids = _running_task_pids()
+            if calls >= 4 and pids:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_worker_mid_run)
+    killer.start()
+    try:
+        result = self_improve(config("ray"), store, model=scripted_model())
+    finally:
+        done.set()
+        killer.join()
+    assert killed, "no Ray worker was running an improver run to kill"
+    ours = recorded(store, result.run_id)
+    assert ours["status"] == "finished"
+    assert ours == local_result  # same calls, evaluations and events: none twice, none lost
+    keys = store.query("SELECT request_key FROM lm_calls WHERE run_id = ?", (result.run_id,))
+    assert len(keys) == len({r[0] for r in keys}), "an LM sample was recorded twice"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ray_head(tmp_path):
+    """`ray start --head` on 127.0.0.1 (blocking, so its PID owns the head); stopped by PID."""
+    if ray.is_initialized():
+        ray.shutdown()
+    port = _free_port()
+    ray_cli = shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
+    head = subprocess.Popen(
+        [
+            ray_cli,
+            "start",
+            "--head",
+            "--block",
+            f"--port={port}",
+            "--node-ip-address=127.0.0.1",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--temp-dir={tmp_path / 'ray'}",
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    address = f"127.0.0.1:{port}"
+    yield head, address
+    ray.shutdown()
+    head.send_signal(signal.SIGTERM)  # `ray start --block` stops the processes it started
+    try:
+        head.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(head.pid, signal.SIGKILL)
+        head.wait()
+
+
+def _wait_for_port(address: str, head: subprocess.Popen, seconds: float = 60) -> None:
+    host, port = address.split(":")
+    deadline = time.monotonic() + seconds
+    while True:
+        assert head.poll() is None, "ray start --head exited"
+        try:
+            with socket.create_connection((host, int(port)), timeout=1):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, f"the Ray head never listened on {address}"
+            time.sleep(0.5)
+
+
+def test_joining_an_existing_cluster_by_address(ray_head, tmp_path):
+    head, address = ray_head
+    improvers = {"I[0]": improver_source("seed")}
+    tiny = [*TINY, "transfer_seeds=1"]
+    local = resolve_config("paper", overrides=tiny, model="scripted:experiment")
+    local_store = Store(tmp_path / "local.db")
+    local_id, expected = run_transfer(local, local_store, improvers, model=scripted_model())
+    _wait_for_port(address, head)
+    assert not ray.is_initialized()
+    cluster = resolve_config(
+        "paper",
+        overrides=[*tiny, "executor=ray", f"ray_address={address}"],
+        model="scripted:experiment",
+    )
+    store = Store(tmp_path / "cluster.db")
+    run_id, cells = run_transfer(cluster, store, improvers, model=scripted_model())
+    assert ray.get_runtime_context().gcs_address == address  # joined, did not start its own
+    assert cells == expected
+    assert recorded(store, run_id) == recorded(local_store, local_id)
