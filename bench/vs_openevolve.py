@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="diff,full",
         help="comma list: diff (OpenEvolve's default SEARCH/REPLACE edits), full (rewrites)",
     )
+    p.add_argument(
+        "--free-edits",
+        action="store_true",
+        help="let OpenEvolve edit outside the EVOLVE block (its default; off: edits reverted)",
+    )
     p.add_argument("--improver", metavar="RUN_ID", help="also run this self-improve run's I[T]")
     p.add_argument("--improver-db", type=Path, help="run store of --improver (default: stop's)")
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="openevolve's own venv")
@@ -70,14 +76,15 @@ def systems(args: argparse.Namespace) -> list[tuple[str, str, dict]]:
         if mode not in ("diff", "full"):
             raise SystemExit(f"--openevolve-modes: unknown mode {mode!r} (diff or full)")
         name = "openevolve" if mode == "diff" else "openevolve (full rewrites)"
-        out.append((name, "openevolve", {"mode": mode, "iterations": args.calls}))
+        extra = {"mode": mode, "iterations": args.calls, "enforce_blocks": not args.free_edits}
+        out.append((name, "openevolve", extra))
     out.append(("stop (seed improver)", "stop", {"improver": "seed"}))
     if args.improver:
         from stop.store import default_db_path
 
         db = str(args.improver_db or default_db_path())
         extra = {"improver_run": args.improver, "improver_db": db}
-        out.append((f"stop (I[T] of {args.improver[:8]})", "stop", extra))
+        out.append((f"stop (I[T] of {args.improver})", "stop", extra))
     return out
 
 
@@ -115,7 +122,10 @@ def rescore(task, source: str | None) -> tuple[float, str, str]:
     return score.value, score.status, score.detail
 
 
-def run_all(args: argparse.Namespace, oe_python: Path, workdir: Path) -> tuple[list, dict]:
+def run_all(
+    args: argparse.Namespace, oe_python: Path, workdir: Path, progress=None
+) -> tuple[list, dict]:
+    """Every (seed, task, system) run; `progress(records, seed_scores)` after each one."""
     from stop.tasks import load_task
 
     gguf = args.gguf
@@ -129,10 +139,12 @@ def run_all(args: argparse.Namespace, oe_python: Path, workdir: Path) -> tuple[l
     records: list[RunRecord] = []
     seed_scores: dict[str, float] = {}
     try:
-        for folder in args.tasks:
-            task = load_task(str(folder))
+        tasks = {folder: load_task(str(folder)) for folder in args.tasks}
+        for folder, task in tasks.items():
             seed_scores[folder.name] = rescore(task, task.seed_solution)[0]
-            for seed in range(args.seeds):
+        # Seed-major order: a run cut short still has every task and system at similar counts.
+        for seed in range(args.seeds):
+            for folder, task in tasks.items():
                 for name, kind, extra in systems(args):
                     label = f"{folder.name}.{kind}.{len(records)}"
                     spec = {
@@ -168,6 +180,8 @@ def run_all(args: argparse.Namespace, oe_python: Path, workdir: Path) -> tuple[l
                     )
                     if status in ("failed", "no_candidate"):
                         print(f"    {detail[:400]}", flush=True)
+                    if progress is not None:
+                        progress(records, seed_scores)
     finally:
         proxy.stop()
         server.stop()
@@ -176,6 +190,7 @@ def run_all(args: argparse.Namespace, oe_python: Path, workdir: Path) -> tuple[l
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         oe_python, install_s = ensure_openevolve(args.venv)
     except OpenEvolveUnavailable as exc:
@@ -186,7 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         workdir = (args.workdir or Path(tmp)).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
-        records, seed_scores = run_all(args, oe_python, workdir)
+
+        def save(records: list[RunRecord], seed_scores: dict[str, float]) -> None:
+            if args.json:
+                write_json(args, install_s, time.monotonic() - start, records, seed_scores)
+
+        records, seed_scores = run_all(args, oe_python, workdir, save)
         total = time.monotonic() - start
     table = markdown(records, seed_scores)
     print()
@@ -200,15 +220,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(table + "\n")
     if args.json:
-        payload = {
-            "settings": {k: str(v) for k, v in vars(args).items()},
-            "install_seconds": install_s,
-            "total_seconds": total,
-            "seed_scores": seed_scores,
-            "runs": [r.__dict__ for r in records],
-        }
-        args.json.write_text(json.dumps(payload, indent=1))
+        write_json(args, install_s, total, records, seed_scores)
     return 0
+
+
+def write_json(args, install_s: float, total: float, records: list, seed_scores: dict) -> None:
+    payload = {
+        "settings": {k: str(v) for k, v in vars(args).items()},
+        "install_seconds": install_s,
+        "total_seconds": total,
+        "seed_scores": seed_scores,
+        "runs": [r.__dict__ for r in records],
+    }
+    args.json.write_text(json.dumps(payload, indent=1))
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds: children, proxy and server are stopped
 
 
 if __name__ == "__main__":

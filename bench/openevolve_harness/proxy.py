@@ -3,8 +3,9 @@
 Each run talks to `http://127.0.0.1:PORT/<label>/v1`; the proxy strips the label, forwards the
 request unchanged to the upstream server and counts, per label, what the server actually did:
 HTTP requests, completions (choices) returned, prompt and completion tokens (the server's own
-`usage`), and failed requests. Every request is also appended to a JSON-lines log, so the counts
-can be audited. Neither system's own claims enter the table.
+`usage`), and failed requests. Every request is also appended to a JSON-lines log (with the
+start of each completion's text), so the counts and the failures can be audited. Neither
+system's own claims enter the table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 FORWARD_TIMEOUT_S = 1800.0  # a slow local model may take minutes for one long completion
+LOGGED_CHARS = 4000  # of each completion's text, in the request log (for auditing failures)
 
 
 @dataclass
@@ -95,9 +97,18 @@ class CountingProxy:
                     "choices": choices,
                     "usage": usage,
                     "seconds": round(seconds, 3),
-                }
+                    "finish_reasons": [c.get("finish_reason") for c in _choices(payload)],
+                    "texts": [((c.get("message") or {}).get("content") or "")[:LOGGED_CHARS]
+                              for c in _choices(payload)],
+                }  # fmt: skip
                 with self.log_path.open("a") as f:
                     f.write(json.dumps(entry) + "\n")
+
+
+def _choices(payload: object) -> list[dict]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
+        return []
+    return [c for c in payload["choices"] if isinstance(c, dict)]
 
 
 def _split_label(path: str) -> tuple[str, str]:

@@ -28,8 +28,9 @@ def build_config(spec: dict) -> Config:
     config.log_level = "WARNING"
     config.checkpoint_interval = 10**6  # no checkpoints: nothing to resume in a benchmark
     config.diff_based_evolution = spec["mode"] == "diff"
-    # The task loader scores only the EVOLVE block; edits outside it would be rejected.
-    config.enforce_evolve_blocks = True
+    # Only the EVOLVE block is the solution (stop's improver sees only the block): OpenEvolve
+    # reverts edits outside it. `enforce_blocks: false` keeps OpenEvolve's default instead.
+    config.enforce_evolve_blocks = spec.get("enforce_blocks", True)
     llm = config.llm
     llm.api_base = spec["base_url"]
     llm.api_key = "none"

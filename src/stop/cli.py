@@ -10,6 +10,7 @@ import sys
 import typer
 from rich.console import Console
 
+from stop.analysis.commands import register as register_analysis
 from stop.errors import StopError
 from stop.experiment.commands import register as register_experiment
 from stop.lm.commands import app as lm_app
@@ -29,6 +30,7 @@ app.add_typer(sandbox_app, name="sandbox", help="Inspect and exercise the sandbo
 app.add_typer(tasks_app, name="tasks", help="List and inspect downstream tasks.")
 
 register_experiment(app)
+register_analysis(app)
 app.command("doctor", help="Show the sandbox's isolation layers on this machine.")(doctor)
 
 err_console = Console(stderr=True)

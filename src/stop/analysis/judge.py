@@ -25,7 +25,8 @@ PROMPT = """Which of these strategies does the Python function below use to impr
 {source}
 ```
 
-Answer with only a JSON list of the strategy names that apply, e.g. ["beam_search"]; [] if none."""
+Answer with only a JSON list of the names (from the list above) of the strategies the code
+really implements; answer [] if it uses none of them."""
 
 _LIST = re.compile(r"\[[^\[\]]*\]", re.DOTALL)
 

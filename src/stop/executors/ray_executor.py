@@ -22,11 +22,14 @@ import asyncio
 import atexit
 import contextlib
 import dataclasses
+import hashlib
 import importlib.util
 import os
+import tempfile
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stop.errors import ExecutorError
@@ -73,9 +76,15 @@ def connect(address: str = "", num_cpus: int | None = None) -> Any:
             )
     except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; the user needs one message
         where = f"the Ray cluster at {address!r}" if address else "a local Ray instance"
+        hint = (
+            "; if the cluster uses token authentication, export RAY_AUTH_MODE=token and make its"
+            " token available (~/.ray/auth_token or RAY_AUTH_TOKEN)"
+            if "auth" in str(exc).lower()
+            else ""
+        )
         raise ExecutorError(
-            f"cannot connect to {where}: {exc}. Check `ray status`, or start one with"
-            " `ray start --head`, or run with --executor local"
+            f"cannot connect to {where}: {type(exc).__name__}: {str(exc)[:500]}{hint}. Check"
+            " `ray status`, start a cluster with `ray start --head`, or run with --executor local"
         ) from exc
     atexit.register(ray.shutdown)
     return ray
@@ -126,15 +135,53 @@ def run_remotely(
     task: Task,
     split: str,
     key: str,
+    secret: tuple[str | None, int],
 ) -> tuple[dict[str, Any], list]:
     """The body of a Ray task: one `run_on_task` with a buffered recorder and the mailbox LM."""
     from stop.experiment.runner import ImproverRunner
+
+    adopt_secret(*secret)
 
     local = dataclasses.replace(config, executor="local")
     recorder = BufferedRecorder(run_id, dict(context))
     runner = ImproverRunner(local, MailboxModel(model_name, mailbox, dispatch), recorder)  # type: ignore[arg-type]
     outcome = runner.run_on_task(improver_source, task, split=split, key=key)
     return outcome.to_dict(), recorder.records
+
+
+def driver_secret() -> tuple[str | None, int]:
+    """The driver's task secret (`stop.tasks.secret`): as given in the environment, and its value.
+
+    Secret splits are drawn from it, so every worker must score with the driver's secret, not
+    with whatever its own node would create.
+    """
+    from stop.tasks.secret import ENV, task_secret
+
+    return os.environ.get(ENV) or None, task_secret()
+
+
+def adopt_secret(given: str | None, value: int) -> None:
+    """Make `task_secret()` in this worker return the driver's value.
+
+    An environment secret is passed on as is; a file secret goes into a private STOP_HOME of
+    this worker (mode 0700/0600), which the sandbox hides like any STOP_HOME.
+    """
+    from stop.tasks.secret import ENV, FILE
+
+    if given:
+        os.environ[ENV] = given
+        return
+    os.environ.pop(ENV, None)
+    digest = hashlib.sha256(str(value).encode()).hexdigest()[:16]
+    home = Path(tempfile.gettempdir()) / f"stop-ray-{os.getuid()}-{digest}"
+    home.mkdir(mode=0o700, exist_ok=True)
+    path = home / FILE
+    if not path.exists():
+        fd = os.open(path.with_suffix(f".{os.getpid()}"), os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{value}\n")
+        os.replace(path.with_suffix(f".{os.getpid()}"), path)
+    os.environ["STOP_HOME"] = str(home)
 
 
 class Mailbox:
@@ -332,6 +379,7 @@ class RayExecutor:
         from stop.experiment.runner import RunOutcome
 
         recorder = runner.recorder
+        secret = driver_secret()
         dispatches = {key: f"{uuid.uuid4().hex}/{key}" for key in keys}
         for dispatch in dispatches.values():
             service.open(dispatch, runner.model)
@@ -349,6 +397,7 @@ class RayExecutor:
                     task,
                     split,
                     key,
+                    secret,
                 )
                 refs[ref] = key
             outcomes: dict[str, RunOutcome] = {}

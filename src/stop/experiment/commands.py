@@ -24,7 +24,9 @@ from stop.experiment.runs import (
 from stop.experiment.stats import Estimate
 from stop.experiment.transfer import TransferCell
 from stop.improvers import BUILTIN_IMPROVERS, improver_source
-from stop.store import Store
+from stop.report.html import write_report
+from stop.report.terminal import print_run_summary
+from stop.store import Store, default_home
 
 console = Console()
 
@@ -36,6 +38,13 @@ DB = typer.Option(None, "--db", help="run store (default $STOP_HOME/runs.db)")
 SEQUENTIAL = typer.Option(None, "--sequential/--concurrent", help="run everything one by one")
 LM_CONCURRENCY = typer.Option(None, "--lm-concurrency", help="concurrent LM requests")
 REQUIRE_ISOLATION = typer.Option(None, "--require-isolation", help="refuse without namespaces")
+
+
+def report_dir() -> Path:
+    """Where `self-improve` writes its HTML report: `$STOP_HOME/reports`."""
+    path = default_home() / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def load_improver(spec: str) -> str:
@@ -126,6 +135,7 @@ def register(app: typer.Typer) -> None:
         lm_concurrency: int | None = LM_CONCURRENCY,
         require_isolation: bool | None = REQUIRE_ISOLATION,
         no_transfer: bool = typer.Option(False, "--no-transfer", help="skip the transfer table"),
+        report: bool = typer.Option(True, "--report/--no-report", help="write the HTML report"),
         replay: str | None = typer.Option(
             None, "--replay", help="reproduce RUN_ID from its recorded LM answers, with no LM calls"
         ),
@@ -151,6 +161,9 @@ def register(app: typer.Typer) -> None:
             result = self_improve(config, store, run_id=run_id, with_transfer=not no_transfer)
         print_self_improvement(result)
         console.print(f"run {run_id} stored in {store.path}; `stop show {run_id}` shows it again")
+        if report:
+            path = write_report(store, [run_id], report_dir() / f"report-{run_id}.html")
+            console.print(f"report: {path.resolve()}")
 
     @app.command("improve")
     def improve_command(
@@ -260,41 +273,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print a run's summary. Example: stop show RUN_ID"""
         store = Store(db)
-        run = store.get_run(run_id)
         if as_json:
-            typer.echo(json.dumps(run, indent=2, default=str))
+            typer.echo(json.dumps(store.get_run(run_id), indent=2, default=str))
             return
-        usage = store.query(
-            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0),"
-            " COALESCE(SUM(cost_usd),0), COALESCE(SUM(cache_hit),0) FROM lm_calls"
-            " WHERE run_id = ?",
-            (run_id,),
-        )[0]
-        console.print(
-            f"run {run_id} · {run['kind']} · {run['status']} · model {run['config'].get('model')}"
-        )
-        console.print(
-            f"LM samples {usage[0]} ({usage[4]} from cache) · tokens {usage[1]} in /"
-            f" {usage[2]} out · cost ${usage[3]:.4f}"
-        )
-        result = run["result"] or {}
-        if "iterations" in result:
-            table = Table("t", "meta-utility (secret)", "validation", "accepted")
-            for it in result["iterations"]:
-                table.add_row(
-                    f"I[{it['iteration']}]",
-                    str(Estimate(it["secret_mean"], it["secret_ci95"], it["secret_runs"])),
-                    f"{it['validation_meta_utility']:.3f}",
-                    str(it["accepted"]),
-                )
-            console.print(table)
-        if result.get("transfer"):
-            print_transfer([TransferCell(**c) for c in result["transfer"]])
-        if "score" in result:
-            console.print(
-                f"seed solution {result['seed_score']:.3f} → improved "
-                f"{result['score']:.3f} ({result['status']})"
-            )
+        print_run_summary(store, run_id, console)
 
 
 def _print_improve(run_id: str, task: str, seed_score: float, outcome) -> None:

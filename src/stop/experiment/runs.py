@@ -6,6 +6,7 @@ and `stop resume`.
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 from collections.abc import Iterator
@@ -170,10 +171,10 @@ def replay_config(store: Store, run_id: str) -> ExperimentConfig:
         raise StopError(f"run {run_id} used several models ({', '.join(models)}); cannot replay")
     model = "replay"  # any recording of the same request
     if models:
-        try:  # exactly this model's recordings, where the name is a model string
+        # Exactly this model's recordings where its name is a model string; otherwise (e.g.
+        # a scripted test model) plain replay, which still matches the very same requests.
+        with contextlib.suppress(ConfigError):
             model = parse_model_spec(f"replay:{models[0]}").name and f"replay:{models[0]}"
-        except ConfigError:
-            pass  # e.g. a scripted test model: plain replay still matches its requests
     return ExperimentConfig.from_dict(dict(run["config"], model=model))
 
 

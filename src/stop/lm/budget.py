@@ -73,13 +73,12 @@ class BudgetedLanguageModel:
         self, expertise: str, messages: list[str] | str, temperature: float = 0.7
     ) -> list[str]:
         """One answer per message (in order), with `expertise` as the system message."""
-        if isinstance(messages, str):
-            messages = [messages]
+        messages = [messages] if isinstance(messages, str) else list(messages)
         _check_text("expertise", expertise)
         for message in messages:
             _check_text("each message", message)
         temperature = float(temperature)
-        groups = self._reserve(expertise, list(messages), temperature)
+        groups = self._reserve(expertise, messages, temperature)
         answers: dict[int, str] = {}
         completions: list[Completion] = []
         for positions, batch in self._run(expertise, groups, temperature):

@@ -9,6 +9,7 @@ added to the model's own chat template handler) makes the per-call wall-clock li
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import os
@@ -22,6 +23,8 @@ from stop.errors import LMError, LMUnavailable
 from stop.lm.base import Completion, Message, check_messages
 
 N_CTX = 4096
+# Sample indices can be large (the proxy's `sample_base`); llama.cpp seeds are 32-bit.
+SEED_RANGE = 2**31
 # llama-cpp-python's own create_chat_completion defaults, spelled out so that every caller (and
 # the benchmark's raw baseline) samples with exactly the same settings.
 SAMPLING = {"top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.0}
@@ -67,6 +70,9 @@ def load_llama(path: str | Path, n_ctx: int = N_CTX) -> Any:
 @functools.lru_cache(maxsize=2)
 def _shared(path: str, n_ctx: int) -> _Loaded:
     llama = load_llama(path, n_ctx)
+    # Freed while the interpreter is still whole: left to the garbage collector at exit,
+    # llama-cpp-python's destructor runs after its modules are torn down and prints a traceback.
+    atexit.register(llama.close)
     return _Loaded(llama, threading.Lock(), _deadline_handler(llama))
 
 
@@ -139,7 +145,12 @@ class LlamaCppModel:
         index: int,
         deadline: float,
     ) -> Completion:
-        params = dict(messages=messages, temperature=temperature, max_tokens=max_tokens, seed=index)
+        params = dict(
+            messages=messages,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=index % SEED_RANGE,
+        )
         with loaded.lock:
             if time.monotonic() > deadline:
                 raise self._timeout()

@@ -21,6 +21,7 @@ from stop.lm.pricing import cost_usd
 from stop.lm.reliability import Endpoint, RetryPolicy, call_with_retries, describe_failure
 
 MAX_PARALLEL_REQUESTS = 8
+SEED_RANGE = 2**31
 
 
 class OpenAICompatModel:
@@ -107,7 +108,7 @@ class OpenAICompatModel:
                 n=n,
                 temperature=temperature,
                 max_tokens=max_tokens,
-                seed=seed,
+                seed=seed % SEED_RANGE,  # servers differ in how wide a seed they take
                 timeout=seconds_left,
             )
 

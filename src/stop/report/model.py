@@ -42,6 +42,7 @@ class RunReport:
     tree: tuple[LineageNode, ...]
     diffs: tuple[VersionDiff, ...]
     usage: Usage
+    judge: dict[int, tuple[str, ...]]  # improver id -> LM judge's strategy titles (if asked)
 
     @property
     def iterations(self) -> list[dict[str, Any]]:
@@ -74,6 +75,17 @@ def _diffs(data: RunData) -> tuple[VersionDiff, ...]:
     )
 
 
+def _judgements(data: RunData) -> dict[int, tuple[str, ...]]:
+    """The latest `strategy_judgement` of each improver (from `stop report --judge`)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for event in data.events_of("strategy_judgement"):
+        labels = event.payload.get("labels")
+        if labels is not None:
+            titles = tuple(STRATEGIES[n][0] for n in labels if n in STRATEGIES)
+            out[int(event.payload["improver_id"])] = titles
+    return out
+
+
 def build_report(store: Store, run_id: str) -> RunReport:
     """Load `run_id` and run every analysis the report shows."""
     data = load_run(store, run_id)
@@ -91,4 +103,5 @@ def build_report(store: Store, run_id: str) -> RunReport:
         tuple(lineage(data.improvers, names)),
         _diffs(data),
         _usage(data),
+        _judgements(data),
     )

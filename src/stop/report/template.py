@@ -67,6 +67,10 @@ pre.src{font:12px/1.35 ui-monospace,monospace;background:#f8fafc;padding:8px;ove
 <details><summary>full configuration</summary><table class="config-full">
 {% for key, value in run.config.items() %}<tr><th>{{ key }}</th><td>{{ value }}</td></tr>{% endfor %}</table></details>
 </section>
+{% if run.kind == "sandbox-experiment" and run.result %}<section id="sandbox-{{ n }}"><h2>Sandbox experiment</h2>
+<p>{{ run.result.summary }} · {{ run.result.with_code }} of {{ run.result.n }} answers held code ·
+{{ run.result.unknown }} passed a use_sandbox value not known statically · warning shown: {{ "yes" if run.config.warning else "no" }}.
+Rates below count distinct generated improvers (copies of the seed excluded); this one counts every answer.</p></section>{% endif %}
 {% if r.iterations %}<section id="meta-{{ n }}"><h2>Meta-utility by iteration</h2>
 <div class="charts"><div>{{ charts[n - 1].meta|safe }}</div></div>
 <table class="iterations"><tr><th>t</th><th>meta-utility (secret test, 95% CI)</th><th>runs</th><th>validation</th><th>candidates</th><th>accepted</th></tr>
@@ -85,10 +89,10 @@ ${{ "%.4f"|format(r.usage.cost_usd) }} · {{ "%.1f"|format(r.usage.latency_s) }}
 <section id="strategies-{{ n }}"><h2>Strategies</h2>
 <p class="muted">Static labels (AST and word patterns) of the {{ r.safety.improvers|length }} generated improvers; lines cited.</p>
 <div class="charts"><div>{{ charts[n - 1].strategies|safe }}</div></div>
-<table class="strategies"><tr><th>improver</th><th>iteration</th><th>meta-utility</th><th>strategies (lines)</th></tr>
+<table class="strategies"><tr><th>improver</th><th>iteration</th><th>meta-utility</th><th>strategies (lines)</th>{% if r.judge %}<th>LM judge</th>{% endif %}</tr>
 {% for imp in r.data.improvers if not copies[n - 1][imp.id] %}<tr><td>#{{ imp.id }}</td><td>{{ imp.iteration }}</td>
 <td class="num">{{ "%.3f"|format(imp.meta_utility) if imp.meta_utility is not none else "-" }}</td>
-<td>{% for label in r.labels[imp.id] %}<span class="pill" title="{{ label.evidence }}">{{ label.title }} (l. {{ label.lines|join(", ") }})</span>{% else %}<span class="muted">none found</span>{% endfor %}</td></tr>{% endfor %}</table></section>
+<td>{% for label in r.labels[imp.id] %}<span class="pill" title="{{ label.evidence }}">{{ label.title }} (l. {{ label.lines|join(", ") }})</span>{% else %}<span class="muted">none found</span>{% endfor %}</td>{% if r.judge %}<td>{% if imp.id in r.judge %}{{ r.judge[imp.id]|join(", ") or "none" }}{% else %}-{% endif %}</td>{% endif %}</tr>{% endfor %}</table></section>
 <section id="safety-{{ n }}"><h2>Safety</h2>
 <table class="safety"><tr><th>measure (share of generated improvers)</th><th>rate [95% Wilson CI]</th></tr>
 {% for measure, rate in r.safety.rates.items() %}<tr><td>{{ measure }}</td><td>{{ rate }}</td></tr>{% endfor %}</table>
