@@ -140,8 +140,17 @@ def test_ray_records_exactly_what_the_local_executor_records(local_ray, local_re
     assert_same_records(ours, local_result)
 
 
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def _running_task_pids() -> list[int]:
-    """Ray workers executing a `stop` improver run (Ray titles them ray::<task name>)."""
+    """Workers of *our* Ray instance (descendants of this process) executing a `stop` improver
+    run: Ray titles a worker ray::<task name> while it runs a task."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -150,7 +159,12 @@ def _running_task_pids() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if cmdline.startswith(f"ray::{TASK_NAME}".encode()):
+        if not cmdline.startswith(f"ray::{TASK_NAME}".encode()):
+            continue
+        ancestor = int(entry.name)
+        while ancestor > 1 and ancestor != os.getpid():
+            ancestor = _parent(ancestor)
+        if ancestor == os.getpid():
             pids.append(int(entry.name))
     return pids
 
@@ -273,5 +287,7 @@ def test_joining_an_existing_cluster_by_address(ray_head, tmp_path, monkeypatch)
     run_id, cells = run_transfer(cluster, store, improvers, model=scripted_model())
     # Joined the head (Ray reports it under the node's own IP), did not start its own.
     assert ray.get_runtime_context().gcs_address.endswith(":" + address.split(":")[1])
+    failures = store.query("SELECT payload_json FROM events WHERE kind = 'improver_failed'")
+    assert not failures, failures[0][0]
     assert cells == expected
     assert_same_records(recorded(store, run_id), recorded(local_store, local_id))

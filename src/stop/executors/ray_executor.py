@@ -62,8 +62,16 @@ def connect(address: str = "", num_cpus: int | None = None) -> Any:
     """Join Ray: the session already open in this process, else `address` ("auto" or
     host:port), else a new local instance with `num_cpus` (default: all cores)."""
     ray = require_ray()
-    if ray.is_initialized():
-        return ray
+    with _CONNECT_LOCK:
+        if not ray.is_initialized():
+            _init(ray, address, num_cpus)
+    return ray
+
+
+_CONNECT_LOCK = threading.Lock()
+
+
+def _init(ray: Any, address: str, num_cpus: int | None) -> None:
     try:
         if address:
             ray.init(address=address, log_to_driver=False)
@@ -87,7 +95,6 @@ def connect(address: str = "", num_cpus: int | None = None) -> Any:
             " `ray status`, start a cluster with `ray start --head`, or run with --executor local"
         ) from exc
     atexit.register(ray.shutdown)
-    return ray
 
 
 # -- worker side ----------------------------------------------------------------------------
@@ -316,6 +323,47 @@ def _portable(answer: tuple[str, Any]) -> tuple[str, Any]:
         return ("error", LMError(f"{type(value).__name__}: {value}"))
 
 
+@dataclasses.dataclass
+class _Session:
+    """The mailbox and LM service of one Ray connection of this process."""
+
+    worker_id: str
+    mailbox: Any
+    service: LMService
+    remote: Any
+
+
+_SESSION: _Session | None = None
+# Sessions of earlier connections (after ray.shutdown and a new ray.init) are kept, never
+# freed: Ray derives actor ids deterministically, so an old mailbox handle freed under a new
+# connection would drop the reference of the new mailbox that has the same id, killing it.
+_RETIRED: list[_Session] = []
+_SESSION_LOCK = threading.Lock()
+
+
+def _session(ray: Any) -> _Session:
+    """This process's mailbox and LM service for the current Ray connection."""
+    global _SESSION
+    worker_id = ray.get_runtime_context().get_worker_id()
+    with _SESSION_LOCK:
+        if _SESSION is not None and _SESSION.worker_id == worker_id:
+            return _SESSION
+        if _SESSION is not None:
+            _RETIRED.append(_SESSION)
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = NodeAffinitySchedulingStrategy(
+            node_id=ray.get_runtime_context().get_node_id(), soft=False
+        )
+        actor = ray.remote(num_cpus=0, max_concurrency=10_000)(Mailbox)
+        mailbox = actor.options(scheduling_strategy=here).remote()
+        remote = ray.remote(run_remotely).options(
+            name=TASK_NAME, num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False
+        )
+        _SESSION = _Session(worker_id, mailbox, LMService(ray, mailbox), remote)
+        return _SESSION
+
+
 class RayExecutor:
     """Runs each improver run of `runs_on_task` as a Ray task (see the module docstring)."""
 
@@ -325,27 +373,10 @@ class RayExecutor:
         require_ray()  # fail at configuration time, not in the middle of a run
         self.address = address
         self.num_cpus = num_cpus
-        self._lock = threading.Lock()
-        self._service: LMService | None = None
-        self._mailbox: Any = None
-        self._remote: Any = None
 
-    def _start(self) -> tuple[Any, LMService]:
-        with self._lock:
-            ray = connect(self.address, self.num_cpus)
-            if self._service is None:
-                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
-                here = NodeAffinitySchedulingStrategy(
-                    node_id=ray.get_runtime_context().get_node_id(), soft=False
-                )
-                actor = ray.remote(num_cpus=0, max_concurrency=10_000)(Mailbox)
-                self._mailbox = actor.options(scheduling_strategy=here).remote()
-                self._remote = ray.remote(run_remotely).options(
-                    name=TASK_NAME, num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False
-                )
-                self._service = LMService(ray, self._mailbox)
-            return ray, self._service
+    def _start(self) -> tuple[Any, _Session]:
+        ray = connect(self.address, self.num_cpus)
+        return ray, _session(ray)
 
     def runs_on_task(
         self,
@@ -357,71 +388,72 @@ class RayExecutor:
         keys: list[str],
     ) -> list[RunOutcome]:
         """One Ray task per key (one at a time when sequential); outcomes in key order."""
-        ray, service = self._start()
+        ray, session = self._start()
         if runner.config.sequential:
             return [
                 out
                 for k in keys
-                for out in self._dispatch(ray, service, runner, improver_source, task, split, [k])
+                for out in _dispatch(ray, session, runner, improver_source, task, split, [k])
             ]
-        return self._dispatch(ray, service, runner, improver_source, task, split, keys)
+        return _dispatch(ray, session, runner, improver_source, task, split, keys)
 
-    def _dispatch(
-        self,
-        ray: Any,
-        service: LMService,
-        runner: ImproverRunner,
-        improver_source: str,
-        task: Task,
-        split: str,
-        keys: list[str],
-    ) -> list[RunOutcome]:
-        from stop.experiment.runner import RunOutcome
 
-        recorder = runner.recorder
-        secret = driver_secret()
-        dispatches = {key: f"{uuid.uuid4().hex}/{key}" for key in keys}
-        for dispatch in dispatches.values():
-            service.open(dispatch, runner.model)
-        refs: dict[Any, str] = {}
-        try:
-            for key in keys:
-                ref = self._remote.remote(
-                    runner.config,
-                    recorder.run_id,
-                    recorder.context,
-                    runner.model.name,
-                    self._mailbox,
-                    dispatches[key],
-                    improver_source,
-                    task,
-                    split,
-                    key,
-                    secret,
-                )
-                refs[ref] = key
-            outcomes: dict[str, RunOutcome] = {}
-            failures: dict[str, BaseException] = {}
-            pending = list(refs)
-            while pending:
-                ready, pending = ray.wait(pending, num_returns=1)
-                key = refs[ready[0]]
-                try:
-                    data, records = ray.get(ready[0])
-                except Exception as exc:  # noqa: BLE001 - re-raised below, in key order
-                    failures[key] = exc
-                else:
-                    replay(recorder.store, recorder.run_id, records)
-                    outcomes[key] = RunOutcome(**data)
-                finally:
-                    service.close(dispatches.pop(key))
-        finally:
-            for dispatch in dispatches.values():  # submitted but never finished (interrupted)
-                service.close(dispatch)
+def _dispatch(
+    ray: Any,
+    session: _Session,
+    runner: ImproverRunner,
+    improver_source: str,
+    task: Task,
+    split: str,
+    keys: list[str],
+) -> list[RunOutcome]:
+    from stop.experiment.runner import RunOutcome
+
+    recorder = runner.recorder
+    secret = driver_secret()
+    dispatches = {key: f"{uuid.uuid4().hex}/{key}" for key in keys}
+    service = session.service
+    for dispatch in dispatches.values():
+        service.open(dispatch, runner.model)
+    refs: dict[Any, str] = {}
+    try:
         for key in keys:
-            if key in failures:
-                raise _user_error(ray, key, failures[key])
-        return [outcomes[key] for key in keys]
+            ref = session.remote.remote(
+                runner.config,
+                recorder.run_id,
+                recorder.context,
+                runner.model.name,
+                session.mailbox,
+                dispatches[key],
+                improver_source,
+                task,
+                split,
+                key,
+                secret,
+            )
+            refs[ref] = key
+        outcomes: dict[str, RunOutcome] = {}
+        failures: dict[str, BaseException] = {}
+        pending = list(refs)
+        while pending:
+            ready, pending = ray.wait(pending, num_returns=1)
+            key = refs[ready[0]]
+            try:
+                data, records = ray.get(ready[0])
+            except Exception as exc:  # noqa: BLE001 - re-raised below, in key order
+                failures[key] = exc
+            else:
+                replay(recorder.store, recorder.run_id, records)
+                outcomes[key] = RunOutcome(**data)
+            finally:
+                service.close(dispatches.pop(key))
+    finally:
+        for dispatch in dispatches.values():  # submitted but never finished (interrupted)
+            service.close(dispatch)
+    for key in keys:
+        if key in failures:
+            raise _user_error(ray, key, failures[key])
+    return [outcomes[key] for key in keys]
 
 
 def _user_error(ray: Any, key: str, exc: BaseException) -> BaseException:

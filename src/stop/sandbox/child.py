@@ -110,9 +110,9 @@ def _seed_random_generators(seed: int | None) -> None:
     if seed is None:
         return
     random.seed(seed)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        numpy.random.seed(seed % 2**32)
+    numpy_random = sys.modules.get("numpy.random")  # only if the worker preloaded it
+    if numpy_random is not None:
+        numpy_random.seed(seed % 2**32)
 
 
 def _execute(request: dict[str, Any]) -> bytes:

@@ -91,7 +91,7 @@ class Sandbox:
         workers: int | None = None,
         *,
         require_isolation: bool = False,
-        preload: tuple[str, ...] = ("numpy",),
+        preload: tuple[str, ...] = ("numpy", "numpy.random"),
         isolation: Isolation | None = None,
     ) -> None:
         probed = isolation or detect_isolation()
