@@ -31,7 +31,7 @@ from tests.experiment_fixtures.scripted import scripted_model
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
-from stop.executors.ray_executor import TASK_NAME  # noqa: E402
+from stop.executors.ray_executor import TASK_NAME, service_stats  # noqa: E402
 
 TINY = [
     "iterations=1",
@@ -124,8 +124,11 @@ def local_result(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local_ray():
+    """A real local Ray instance with 2 CPUs, for the whole module (once per process: Ray cannot
+    be shut down and started again reliably in one process)."""
     if ray.is_initialized():
-        ray.shutdown()
+        yield ray
+        return
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
@@ -177,16 +180,17 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_counted_twice(
     done = threading.Event()
 
     def kill_one_worker_mid_run() -> None:
-        # Wait until some LM calls are recorded, so the victim is mid-run, not starting up.
+        # The victim is mid-run: running a task and has already had LM calls answered.
         while not done.is_set():
-            calls = store.query("SELECT COUNT(*) FROM lm_calls")[0][0]
-            pids = _running_task_pids()
-            if calls >= 4 and pids:
+            asked = service_stats()["mid_run"]
+            pids = [p for p in _running_task_pids() if p in asked]
+            if pids:
                 os.kill(pids[0], signal.SIGKILL)
                 killed.append(pids[0])
                 return
-            time.sleep(0.05)
+            time.sleep(0.02)
 
+    before = service_stats()["deduplicated"]
     killer = threading.Thread(target=kill_one_worker_mid_run)
     killer.start()
     try:
@@ -195,6 +199,7 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_counted_twice(
         done.set()
         killer.join()
     assert killed, "no Ray worker was running an improver run to kill"
+    assert service_stats()["deduplicated"] > before, "the retried run asked the driver anew"
     ours = recorded(store, result.run_id)
     assert ours["status"] == "finished"
     assert_same_records(
@@ -218,8 +223,6 @@ def ray_head():
     and a driver only uses it when RAY_AUTH_MODE=token is set before Ray is imported
     (docs/scaling.md says how to run with it on a real cluster).
     """
-    if ray.is_initialized():
-        ray.shutdown()
     port = _free_port()
     temp_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths are long
     ray_cli = shutil.which("ray", path=str(Path(sys.executable).parent)) or "ray"
@@ -243,7 +246,6 @@ def ray_head():
     )
     address = f"127.0.0.1:{port}"
     yield head, address
-    ray.shutdown()
     head.send_signal(signal.SIGTERM)  # `ray start --block` stops the processes it started
     try:
         head.wait(timeout=30)
@@ -266,6 +268,23 @@ def _wait_for_port(address: str, head: subprocess.Popen, seconds: float = 60) ->
             time.sleep(0.5)
 
 
+# The cluster run is its own driver process, as `stop ... --executor ray --address` would be:
+# Ray does not support reconnecting one process to another cluster after ray.shutdown().
+CLUSTER_DRIVER = """
+import json, sys
+from stop.experiment.config import ExperimentConfig
+from stop.experiment.runs import run_transfer
+from stop.store import Store
+from tests.experiment_fixtures.scripted import scripted_model
+config, db, improvers = json.loads(sys.argv[1])
+run_id, cells = run_transfer(
+    ExperimentConfig.from_dict(config), Store(db), improvers, model=scripted_model()
+)
+import ray
+print(json.dumps({"run_id": run_id, "gcs": ray.get_runtime_context().gcs_address}))
+"""
+
+
 def test_joining_an_existing_cluster_by_address(ray_head, tmp_path, monkeypatch):
     head, address = ray_head
     # The secret from this test's STOP_HOME file: the head's workers (started with another
@@ -275,19 +294,30 @@ def test_joining_an_existing_cluster_by_address(ray_head, tmp_path, monkeypatch)
     tiny = [*TINY, "transfer_seeds=1"]
     local = resolve_config("paper", overrides=tiny, model="scripted:experiment")
     local_store = Store(tmp_path / "local.db")
-    local_id, expected = run_transfer(local, local_store, improvers, model=scripted_model())
+    local_id, _ = run_transfer(local, local_store, improvers, model=scripted_model())
     _wait_for_port(address, head)
-    assert not ray.is_initialized()
     cluster = resolve_config(
         "paper",
         overrides=[*tiny, "executor=ray", f"ray_address={address}"],
         model="scripted:experiment",
     )
-    store = Store(tmp_path / "cluster.db")
-    run_id, cells = run_transfer(cluster, store, improvers, model=scripted_model())
+    db = tmp_path / "cluster.db"
+    argv = json.dumps([cluster.to_dict(), str(db), improvers])
+    root = Path(__file__).resolve().parent.parent
+    driver = subprocess.run(
+        [sys.executable, "-c", CLUSTER_DRIVER, argv],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        # As the head (in-process Ray set RAY_AUTH_MODE=token in our environment).
+        env={**os.environ, "PYTHONPATH": str(root), "RAY_AUTH_MODE": "disabled"},
+        timeout=240,
+    )
+    assert driver.returncode == 0, driver.stderr[-3000:]
+    out = json.loads(driver.stdout.strip().splitlines()[-1])
     # Joined the head (Ray reports it under the node's own IP), did not start its own.
-    assert ray.get_runtime_context().gcs_address.endswith(":" + address.split(":")[1])
+    assert out["gcs"].endswith(":" + address.split(":")[1])
+    store = Store(db)
     failures = store.query("SELECT payload_json FROM events WHERE kind = 'improver_failed'")
     assert not failures, failures[0][0]
-    assert cells == expected
-    assert_same_records(recorded(store, run_id), recorded(local_store, local_id))
+    assert_same_records(recorded(store, out["run_id"]), recorded(local_store, local_id))

@@ -83,7 +83,25 @@ def test_harness_smoke_on_a_tiny_folder(tmp_path: Path) -> None:
     runs = json.loads(out.read_text())["runs"]
     assert {r["system"] for r in runs} == {"openevolve", "stop (seed improver)"}
     for r in runs:
-        assert r["status"] != "failed", r["detail"]
+        assert r["status"] in ("changed", "unchanged"), r["detail"]
         assert r["completions"] == 2, r  # the same budget, counted at the server
         assert 0.0 <= r["score"] <= 1.0
         assert r["completion_tokens"] > 0
+
+
+def test_a_run_without_a_program_leaves_the_initial_one_for_both_systems() -> None:
+    from vs_openevolve import outcome
+
+    from stop.tasks import load_task
+
+    task = load_task(str(TINY))
+    initial = (TINY / "initial_program.py").read_text()
+    changed = initial.replace("return 3.0", "return 7.0")
+    crashed = {"error": "exit 1: Traceback"}
+    stop_raised = {"final_source": None, "status": "exception", "reason": "ValueError"}
+    no_candidate = {"final_source": initial, "status": "no_candidate", "reason": "no diffs"}
+    assert outcome(task, crashed)[:2] == (task.seed_solution, "error")
+    assert outcome(task, stop_raised)[:2] == (task.seed_solution, "error")
+    assert outcome(task, no_candidate)[1] == "unchanged"
+    assert outcome(task, {"final_source": task.seed_solution, "status": "ok"})[1] == "unchanged"
+    assert outcome(task, {"final_source": changed, "status": "ok"})[1] == "changed"

@@ -25,7 +25,7 @@ class RunRecord:
     completion_tokens: int
     failed_requests: int
     wall_seconds: float  # the whole child process, measured by the harness
-    status: str = "ok"
+    status: str = "changed"  # "changed", "unchanged" (initial program kept) or "error"
     detail: str = ""
     own_score: float | None = None  # what the system itself claimed (reference only)
     extra: dict = field(default_factory=dict)
@@ -61,7 +61,7 @@ HEADER = (
     "completions",
     "tokens (prompt+compl.)",
     "wall s",
-    "failed / no-candidate runs",
+    "runs: changed / unchanged / error",
 )
 
 
@@ -85,8 +85,10 @@ def rows(records: list[RunRecord], seed_scores: dict[str, float]) -> list[tuple[
                     f"{statistics.fmean(r.prompt_tokens for r in runs):.0f}"
                     f"+{statistics.fmean(r.completion_tokens for r in runs):.0f}",
                     _cell([r.wall_seconds for r in runs], 0),
-                    f"{sum(r.status == 'failed' for r in runs)}"
-                    f" / {sum(r.status == 'no_candidate' for r in runs)}",
+                    " / ".join(
+                        str(sum(r.status == kind for r in runs))
+                        for kind in ("changed", "unchanged", "error")
+                    ),
                 )
             )
     return out

@@ -124,6 +124,7 @@ class MailboxModel:
             "temperature": temperature,
             "max_tokens": max_tokens,
             "first_sample": first_sample,
+            "pid": os.getpid(),  # for observability only (`service_stats`), not part of the key
         }
         kind, value = ray.get(self._mailbox.call.remote(request))
         if kind == "error":
@@ -240,6 +241,9 @@ class LMService:
         self._memo: dict[str, dict[tuple, Future]] = {}
         self._active = 0
         self._stop: threading.Event | None = None
+        self.answered = 0  # requests answered by calling the model
+        self.deduplicated = 0  # requests answered from the memo (a retried run asking again)
+        self._last_asked: dict[int, str] = {}  # worker PID -> the dispatch it last asked for
         self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="stop-ray-lm")
 
     def open(self, dispatch: str, model: LanguageModel) -> None:
@@ -259,6 +263,16 @@ class LMService:
             self._active -= 1
             if self._active == 0 and self._stop is not None:
                 self._stop.set()
+
+    def stats(self) -> dict[str, Any]:
+        """answered, deduplicated, and mid_run: PIDs of workers whose current run has asked."""
+        with self._lock:
+            mid_run = {pid for pid, d in self._last_asked.items() if d in self._models}
+            return {
+                "answered": self.answered,
+                "deduplicated": self.deduplicated,
+                "mid_run": mid_run,
+            }
 
     def _poll(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -284,6 +298,7 @@ class LMService:
             int(request["first_sample"]),
         )
         with self._lock:
+            self._last_asked[int(request.get("pid", 0))] = dispatch
             model = self._models.get(dispatch)
             memo = self._memo.get(dispatch)
             if model is None or memo is None:
@@ -292,6 +307,9 @@ class LMService:
             if future is None:
                 future, owner = Future(), True
                 memo[key] = future
+                self.answered += 1
+            else:
+                self.deduplicated += 1
         if owner:
             try:
                 completions = model.complete(  # type: ignore[call-arg]
@@ -327,7 +345,7 @@ def _portable(answer: tuple[str, Any]) -> tuple[str, Any]:
 class _Session:
     """The mailbox and LM service of one Ray connection of this process."""
 
-    worker_id: str
+    connection: str
     mailbox: Any
     service: LMService
     remote: Any
@@ -344,9 +362,12 @@ _SESSION_LOCK = threading.Lock()
 def _session(ray: Any) -> _Session:
     """This process's mailbox and LM service for the current Ray connection."""
     global _SESSION
-    worker_id = ray.get_runtime_context().get_worker_id()
+    context = ray.get_runtime_context()
+    # Which connection: a driver's worker id is derived from its job id, so it repeats across
+    # sessions; the raylet's node id does not, and a rejoined cluster gives a new job id.
+    connection = f"{context.gcs_address}/{context.get_node_id()}/{context.get_job_id()}"
     with _SESSION_LOCK:
-        if _SESSION is not None and _SESSION.worker_id == worker_id:
+        if _SESSION is not None and _SESSION.connection == connection:
             return _SESSION
         if _SESSION is not None:
             _RETIRED.append(_SESSION)
@@ -360,8 +381,15 @@ def _session(ray: Any) -> _Session:
         remote = ray.remote(run_remotely).options(
             name=TASK_NAME, num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False
         )
-        _SESSION = _Session(worker_id, mailbox, LMService(ray, mailbox), remote)
+        _SESSION = _Session(connection, mailbox, LMService(ray, mailbox), remote)
         return _SESSION
+
+
+def service_stats() -> dict[str, Any]:
+    """Counters of this process's LM service on the current connection (for tests, benches)."""
+    if _SESSION is None:
+        return {"answered": 0, "deduplicated": 0, "mid_run": set()}
+    return _SESSION.service.stats()
 
 
 class RayExecutor:

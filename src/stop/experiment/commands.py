@@ -38,6 +38,8 @@ DB = typer.Option(None, "--db", help="run store (default $STOP_HOME/runs.db)")
 SEQUENTIAL = typer.Option(None, "--sequential/--concurrent", help="run everything one by one")
 LM_CONCURRENCY = typer.Option(None, "--lm-concurrency", help="concurrent LM requests")
 REQUIRE_ISOLATION = typer.Option(None, "--require-isolation", help="refuse without namespaces")
+EXECUTOR = typer.Option(None, "--executor", help="where improver runs execute: local or ray")
+ADDRESS = typer.Option(None, "--address", help="ray: cluster address or auto (none: start one)")
 
 
 def report_dir() -> Path:
@@ -134,6 +136,8 @@ def register(app: typer.Typer) -> None:
         sequential: bool | None = SEQUENTIAL,
         lm_concurrency: int | None = LM_CONCURRENCY,
         require_isolation: bool | None = REQUIRE_ISOLATION,
+        executor: str | None = EXECUTOR,
+        address: str | None = ADDRESS,
         no_transfer: bool = typer.Option(False, "--no-transfer", help="skip the transfer table"),
         report: bool = typer.Option(True, "--report/--no-report", help="write the HTML report"),
         replay: str | None = typer.Option(
@@ -154,6 +158,8 @@ def register(app: typer.Typer) -> None:
                 sequential=sequential,
                 lm_concurrency=lm_concurrency,
                 require_isolation=require_isolation,
+                executor=executor,
+                ray_address=address,
             )
         run_id = new_run(store, "self-improve", config)
         console.print(f"run [bold]{run_id}[/] · model {config.model} · T={config.iterations}")
@@ -178,6 +184,8 @@ def register(app: typer.Typer) -> None:
         db: Path | None = DB,
         sequential: bool | None = SEQUENTIAL,
         lm_concurrency: int | None = LM_CONCURRENCY,
+        executor: str | None = EXECUTOR,
+        address: str | None = ADDRESS,
     ) -> None:
         """Run one improver on one task. Example: stop improve three_sat --preset demo"""
         store = Store(db)
@@ -189,6 +197,8 @@ def register(app: typer.Typer) -> None:
             model=model,
             sequential=sequential,
             lm_concurrency=lm_concurrency,
+            executor=executor,
+            ray_address=address,
         )
         config = ExperimentConfig.from_dict(
             {
@@ -212,6 +222,8 @@ def register(app: typer.Typer) -> None:
         overrides: list[str] = SET,
         model: str | None = MODEL,
         db: Path | None = DB,
+        executor: str | None = EXECUTOR,
+        address: str | None = ADDRESS,
     ) -> None:
         """Improvers on unseen tasks. Example: stop transfer --run RUN_ID --seeds 5"""
         store = Store(db)
@@ -224,7 +236,14 @@ def register(app: typer.Typer) -> None:
         if not chosen:
             chosen = {"seed": improver_source("seed")}
         config = _config(
-            preset, config_file, overrides, model=model, transfer_seeds=seeds, transfer_tasks=tasks
+            preset,
+            config_file,
+            overrides,
+            model=model,
+            transfer_seeds=seeds,
+            transfer_tasks=tasks,
+            executor=executor,
+            ray_address=address,
         )
         config = ExperimentConfig.from_dict({**config.to_dict(), "extra": {"improvers": chosen}})
         run_id = new_run(store, "transfer", config)

@@ -120,6 +120,8 @@ def _build(values: dict[str, Any]) -> ExperimentConfig:
     config = ExperimentConfig(**{k: _coerce(k, v) for k, v in values.items()})
     if config.acceptance not in ("best", "paper"):
         raise ConfigError("acceptance must be 'best' or 'paper'")
+    if config.executor not in ("local", "ray"):
+        raise ConfigError(f"executor must be 'local' or 'ray', not {config.executor!r}")
     for name in ("iterations", "lm_budget", "max_responses_per_call", "meta_utility_tests"):
         if getattr(config, name) < 1 and not (name == "iterations" and config.iterations == 0):
             raise ConfigError(f"config key {name!r} must be at least 1")

@@ -133,7 +133,7 @@ def improve(
         if done is not None:
             outcome = RunOutcome(**done)
         else:
-            outcome = runner.run_on_task(improver, task, split="test", key="improve/run0")
+            [outcome] = runner.runs_on_task(improver, task, split="test", keys=["improve/run0"])
             store.complete_step(rid, "outcome", outcome.to_dict())
         store.finish_run(rid, "finished", {"seed_score": seed_score, **outcome.to_dict()})
         return rid, seed_score, outcome
