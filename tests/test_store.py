@@ -33,7 +33,7 @@ def test_a_store_from_a_newer_stop_is_refused(tmp_path):
 
 
 def test_unknown_run_names_the_command_that_lists_runs(tmp_path):
-    with pytest.raises(StoreError, match="stop runs list"):
+    with pytest.raises(StoreError, match="`stop runs` lists"):
         Store(tmp_path / "runs.db").get_run("nope")
 
 

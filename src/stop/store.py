@@ -197,7 +197,7 @@ class Store:
     def get_run(self, run_id: str) -> dict[str, Any]:
         rows = self.query("SELECT * FROM runs WHERE id = ?", (run_id,))
         if not rows:
-            raise StoreError(f"no run {run_id!r} in {self.path}; `stop runs list` shows the runs")
+            raise StoreError(f"no run {run_id!r} in {self.path}; `stop runs` lists the runs")
         row = dict(rows[0])
         row["config"] = json.loads(row.pop("config_json"))
         row["environment"] = json.loads(row.pop("environment_json"))
