@@ -51,13 +51,34 @@ def setup_filesystem(hide: list[str], keep: list[str]) -> tuple[bool, list[str]]
     readonly = _readonly_root()
     if not readonly:
         warnings.append("could not remount / read-only (kernel < 5.12?); relying on file modes")
-    mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,nr_inodes=65536,mode=0755")
+    _private_scratch([k for k in keep if _under(k, SCRATCH)], warnings)
     for path in hide:
         try:
             _hide(path, [k for k in keep if _under(k, path)])
         except OSError as exc:
             warnings.append(f"could not hide {path}: {exc}")
     return readonly, warnings
+
+
+def _private_scratch(kept: list[str], warnings: list[str]) -> None:
+    """A fresh writable tmpfs on /tmp, with the kept paths under /tmp (a checkout or a venv
+    living in /tmp, as in many CI setups) bound back in, read-only. Each kept directory is held
+    open across the covering mount and bound back through /proc/self/fd."""
+    held = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in kept}
+    try:
+        mount(
+            "tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,nr_inodes=65536,mode=0755"
+        )
+        for path, fd in held.items():
+            try:
+                os.makedirs(path, mode=0o755, exist_ok=True)
+                mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+                mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            except OSError as exc:
+                warnings.append(f"could not keep {path} visible under the private /tmp: {exc}")
+    finally:
+        for fd in held.values():
+            os.close(fd)
 
 
 def _under(child: str, parent: str) -> bool:

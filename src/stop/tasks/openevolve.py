@@ -62,7 +62,10 @@ class Program:
         program changed anything outside its block."""
         if START not in candidate:
             return self.head + _line_ended(candidate) + self.tail
-        other = split_program(candidate)
+        try:
+            other = split_program(candidate)
+        except ValueError:  # a reply cut off inside its block: invalid, never fatal
+            return None
         if other.head.rstrip() != self.head.rstrip() or other.tail.rstrip() != self.tail.rstrip():
             return None
         return self.head + _line_ended(other.block) + self.tail
