@@ -122,7 +122,7 @@ def local_search_cut(adjacency: np.ndarray, rng: np.random.Generator, starts: in
 class MaxCutProblem:
     name: str = "max_cut"
     sizes: dict[str, int] = field(
-        default_factory=lambda: {"visible": 3, "validation": 30, "test": 100}
+        default_factory=lambda: {"visible": 3, "validation": 30, "test": 40}
     )
     cpu_seconds: float = 0.1
     min_nodes: int = 50
