@@ -26,25 +26,14 @@ from stop.experiment.config import resolve_config
 from stop.experiment.runs import run_transfer, self_improve
 from stop.improvers import improver_source
 from stop.store import Store
-from tests.experiment_fixtures.scripted import scripted_model
+from tests.experiment_fixtures.scripted import SMALL, scripted_model
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
 from stop.executors.ray_executor import TASK_NAME, service_stats  # noqa: E402
 
-TINY = [
-    "iterations=1",
-    "lm_budget=2",
-    "max_responses_per_call=4",
-    "utility_budget=6",
-    "meta_utility_budget=6",
-    "meta_utility_tests=2",
-    "secret_runs=2",
-    "transfer_tasks=parity",
-    "transfer_seeds=2",
-    "improver_wall_seconds=120",
-]
+TINY = [o for o in SMALL if not o.startswith("iterations=")] + ["iterations=1"]
 TIMING = {"wall_seconds", "latency_s", "created_at", "id"}
 
 
@@ -275,7 +264,7 @@ import json, sys
 from stop.experiment.config import ExperimentConfig
 from stop.experiment.runs import run_transfer
 from stop.store import Store
-from tests.experiment_fixtures.scripted import scripted_model
+from tests.experiment_fixtures.scripted import SMALL, scripted_model
 config, db, improvers = json.loads(sys.argv[1])
 run_id, cells = run_transfer(
     ExperimentConfig.from_dict(config), Store(db), improvers, model=scripted_model()

@@ -11,6 +11,7 @@ import pytest
 
 from stop.errors import SandboxError
 from stop.sandbox import CallResult, Isolation, Limits, Sandbox, detect_isolation
+from tests.sandbox_helpers import leftover_processes
 
 FAST = Limits(cpu_seconds=1.0, wall_seconds=3.0, memory_bytes=512 << 20)
 RLIMITS_ONLY = Isolation(
@@ -32,32 +33,6 @@ def sandbox():
 
 def run(sb: Sandbox, body: str, *args: object, limits: Limits = FAST) -> CallResult:
     return sb.call(body, "main", list(args), limits)
-
-
-def _children(pid: int) -> list[int]:
-    kids: list[int] = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                kids += [int(p) for p in f.read().split()]
-    except OSError:
-        pass
-    return kids
-
-
-def leftover_processes(sb: Sandbox) -> list[int]:
-    """Processes below this sandbox's workers (children of evaluations): none between calls."""
-    found = []
-    for handle in sb._handles:
-        top = handle.proc.pid
-        workers = _children(top) if sb.isolation.method != "rlimits" else [top]
-        for worker in workers:
-            todo = _children(worker)
-            while todo:
-                pid = todo.pop()
-                found.append(pid)
-                todo += _children(pid)
-    return found
 
 
 def test_returns_values(sandbox):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from stop.sandbox import Limits, Sandbox
+from tests.sandbox_helpers import leftover_processes
 
 HOSTILE = Path(__file__).parent / "hostile"
 PROGRAMS = sorted(HOSTILE.glob("*.py"))
@@ -36,32 +37,6 @@ def limits_for(source: str) -> Limits:
     # Never run a bomb without a small process allowance and a deadline.
     assert limits.max_processes <= 4 and limits.wall_seconds <= 3
     return limits
-
-
-def _children(pid: int) -> list[int]:
-    kids: list[int] = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                kids += [int(p) for p in f.read().split()]
-    except OSError:
-        pass
-    return kids
-
-
-def leftover_processes(sb: Sandbox) -> list[int]:
-    """Processes below this sandbox's workers (children of evaluations): none between calls."""
-    found = []
-    for handle in sb._handles:
-        top = handle.proc.pid
-        workers = _children(top) if sb.isolation.method != "rlimits" else [top]
-        for worker in workers:
-            todo = _children(worker)
-            while todo:
-                pid = todo.pop()
-                found.append(pid)
-                todo += _children(pid)
-    return found
 
 
 @pytest.fixture(scope="module")

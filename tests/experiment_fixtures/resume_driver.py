@@ -5,20 +5,7 @@ import sys
 from stop.experiment.config import resolve_config
 from stop.experiment.runs import new_run, self_improve
 from stop.store import Store
-from tests.experiment_fixtures.scripted import scripted_model
-
-SMALL = [
-    "iterations=2",
-    "lm_budget=2",
-    "max_responses_per_call=4",
-    "utility_budget=6",
-    "meta_utility_budget=6",
-    "meta_utility_tests=2",
-    "secret_runs=2",
-    "transfer_tasks=parity",
-    "transfer_seeds=2",
-    "improver_wall_seconds=120",
-]
+from tests.experiment_fixtures.scripted import SMALL, scripted_model
 
 
 def small_config():

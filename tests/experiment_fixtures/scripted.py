@@ -47,6 +47,21 @@ IMPROVERS = [
 ]
 
 
+# Budgets small enough for a whole scripted self-improvement (T=2, transfer) in seconds.
+SMALL = [
+    "iterations=2",
+    "lm_budget=2",
+    "max_responses_per_call=4",
+    "utility_budget=6",
+    "meta_utility_budget=6",
+    "meta_utility_tests=2",
+    "secret_runs=2",
+    "transfer_tasks=parity",
+    "transfer_seeds=2",
+    "improver_wall_seconds=120",
+]
+
+
 def fence(code: str) -> str:
     return f"Idea: try this.\n```python\n{code.strip()}\n```"
 

@@ -13,7 +13,6 @@ from stop.errors import ConfigError, StopError
 from stop.experiment.config import ExperimentConfig, resolve_config
 from stop.experiment.progress import live_progress
 from stop.experiment.runs import (
-    SelfImproveResult,
     chosen_improvers,
     improve,
     new_run,
@@ -21,8 +20,6 @@ from stop.experiment.runs import (
     run_transfer,
     self_improve,
 )
-from stop.experiment.stats import Estimate
-from stop.experiment.transfer import TransferCell
 from stop.improvers import BUILTIN_IMPROVERS, improver_source
 from stop.report.html import write_report
 from stop.report.terminal import print_run_summary
@@ -76,48 +73,6 @@ def _planned_runs(config: ExperimentConfig, kind: str) -> int:
     return config.meta_utility_tests + config.iterations * per_iteration + secret + transfer
 
 
-def _estimate_text(e: Estimate) -> str:
-    return str(e) if e.n else "-"
-
-
-def print_self_improvement(result: SelfImproveResult) -> None:
-    table = Table(
-        "t",
-        "meta-utility (secret, 95% CI)",
-        "runs",
-        "validation",
-        "candidates",
-        "accepted",
-        title="Self-improvement",
-    )
-    for it, secret in zip(result.iterations, result.secret, strict=True):
-        table.add_row(
-            f"I[{it.iteration}]",
-            _estimate_text(secret),
-            str(secret.n),
-            f"{it.validation_meta_utility:.3f}",
-            str(it.candidates),
-            "seed" if it.iteration == 0 else ("yes" if it.accepted else "no"),
-        )
-    console.print(table)
-    if result.transfer:
-        print_transfer(result.transfer)
-
-
-def print_transfer(cells: list[TransferCell]) -> None:
-    improvers = list(dict.fromkeys(c.improver for c in cells))
-    table = Table("task", "seed solution", *improvers, title="Transfer (secret test score)")
-    for task in dict.fromkeys(c.task for c in cells):
-        row = {c.improver: c for c in cells if c.task == task}
-        first = next(iter(row.values()))
-        table.add_row(
-            task,
-            f"{first.seed_solution_score:.3f}",
-            *(_estimate_text(Estimate(row[i].mean, row[i].ci95, row[i].runs)) for i in improvers),
-        )
-    console.print(table)
-
-
 def _config(preset, config_file, overrides, **flags) -> ExperimentConfig:
     return resolve_config(preset, config_file, overrides, **flags)
 
@@ -165,7 +120,7 @@ def register(app: typer.Typer) -> None:
         console.print(f"run [bold]{run_id}[/] · model {config.model} · T={config.iterations}")
         with live_progress(store, run_id, _planned_runs(config, "self-improve")):
             result = self_improve(config, store, run_id=run_id, with_transfer=not no_transfer)
-        print_self_improvement(result)
+        print_run_summary(store, result.run_id, console)
         console.print(f"run {run_id} stored in {store.path}; `stop show {run_id}` shows it again")
         if report:
             path = write_report(store, [run_id], report_dir() / f"report-{run_id}.html")
@@ -248,8 +203,8 @@ def register(app: typer.Typer) -> None:
         config = ExperimentConfig.from_dict({**config.to_dict(), "extra": {"improvers": chosen}})
         run_id = new_run(store, "transfer", config)
         with live_progress(store, run_id, len(chosen) * len(config.transfer_tasks) * (seeds or 1)):
-            _, cells = run_transfer(config, store, chosen, run_id=run_id)
-        print_transfer(cells)
+            run_transfer(config, store, chosen, run_id=run_id)
+        print_run_summary(store, run_id, console)
         console.print(f"run {run_id} stored in {store.path}")
 
     @app.command("resume")
@@ -260,7 +215,8 @@ def register(app: typer.Typer) -> None:
         config = ExperimentConfig.from_dict(run["config"])
         with live_progress(store, run_id, _planned_runs(config, run["kind"])):
             if run["kind"] == "self-improve":
-                print_self_improvement(self_improve(config, store, run_id=run_id))
+                self_improve(config, store, run_id=run_id)
+                print_run_summary(store, run_id, console)
             elif run["kind"] == "improve":
                 extra = config.extra
                 _, seed_score, outcome = improve(
@@ -268,9 +224,8 @@ def register(app: typer.Typer) -> None:
                 )
                 _print_improve(run_id, extra["task"], seed_score, outcome)
             elif run["kind"] == "transfer":
-                print_transfer(
-                    run_transfer(config, store, config.extra["improvers"], run_id=run_id)[1]
-                )
+                run_transfer(config, store, config.extra["improvers"], run_id=run_id)
+                print_run_summary(store, run_id, console)
             else:
                 raise StopError(f"run {run_id} is a {run['kind']!r} run, which cannot resume")
 

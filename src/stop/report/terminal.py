@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stop.analysis.strategies import STRATEGIES
+from stop.experiment.stats import Estimate
 from stop.report.model import RunReport, build_report
 from stop.store import Store
 
@@ -41,11 +42,11 @@ def _iterations(report: RunReport, console: Console) -> None:
     for it in report.iterations:
         table.add_row(
             f"I[{it['iteration']}]",
-            f"{it['secret_mean']:.3f} ± {it['secret_ci95']:.3f}",
+            str(Estimate(it["secret_mean"], it["secret_ci95"], it["secret_runs"])),
             str(it["secret_runs"]),
             f"{it['validation_meta_utility']:.3f}",
             str(it["candidates"]),
-            "yes" if it["accepted"] else "no",
+            "seed" if it["iteration"] == 0 else ("yes" if it["accepted"] else "no"),
         )
     console.print(table)
 

@@ -1,0 +1,33 @@
+"""Process-tree helpers shared by the sandbox tests."""
+
+from __future__ import annotations
+
+import os
+
+from stop.sandbox import Sandbox
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def leftover_processes(sb: Sandbox) -> list[int]:
+    """Processes below this sandbox's workers (children of evaluations): none between calls."""
+    found = []
+    for handle in sb._handles:
+        top = handle.proc.pid
+        workers = _children(top) if sb.isolation.method != "rlimits" else [top]
+        for worker in workers:
+            todo = _children(worker)
+            while todo:
+                pid = todo.pop()
+                found.append(pid)
+                todo += _children(pid)
+    return found
