@@ -16,10 +16,14 @@ import anthropic
 from stop.errors import LMUnavailable
 from stop.lm.base import Completion, Message, check_messages
 from stop.lm.pricing import cost_usd
-from stop.lm.reliability import Endpoint, RetryPolicy, call_with_retries, describe_failure
+from stop.lm.reliability import ClientErrors, Endpoint, RetryPolicy, send_reliably
 
 MAX_PARALLEL_REQUESTS = 8
 KEY_ENV = "ANTHROPIC_API_KEY"
+# The client exceptions the shared retry and error policy needs to tell apart.
+ERRORS = ClientErrors(
+    anthropic.AnthropicError, anthropic.APIConnectionError, anthropic.APITimeoutError
+)
 
 
 class AnthropicModel:
@@ -91,21 +95,14 @@ class AnthropicModel:
                 **extra,  # type: ignore[arg-type]
             )
 
-        try:
-            response = call_with_retries(
-                send,
-                deadline=deadline,
-                policy=self.retry,
-                connection_error=anthropic.APIConnectionError,
-            )
-        except (anthropic.AnthropicError, TimeoutError) as exc:
-            raise describe_failure(
-                exc,
-                self.endpoint,
-                connection_error=anthropic.APIConnectionError,
-                timeout_error=anthropic.APITimeoutError,
-                timeout_s=self.timeout_s,
-            ) from exc
+        response = send_reliably(
+            send,
+            deadline=deadline,
+            policy=self.retry,
+            endpoint=self.endpoint,
+            errors=ERRORS,
+            timeout_s=self.timeout_s,
+        )
         text = "".join(getattr(block, "text", "") for block in response.content)
         prompt = response.usage.input_tokens
         completion = response.usage.output_tokens

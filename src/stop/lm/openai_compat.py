@@ -18,10 +18,12 @@ import openai
 from stop.errors import LMUnavailable
 from stop.lm.base import Completion, Message, check_messages
 from stop.lm.pricing import cost_usd
-from stop.lm.reliability import Endpoint, RetryPolicy, call_with_retries, describe_failure
+from stop.lm.reliability import ClientErrors, Endpoint, RetryPolicy, send_reliably
 
 MAX_PARALLEL_REQUESTS = 8
 SEED_RANGE = 2**31
+# The client exceptions the shared retry and error policy needs to tell apart.
+ERRORS = ClientErrors(openai.OpenAIError, openai.APIConnectionError, openai.APITimeoutError)
 
 
 class OpenAICompatModel:
@@ -112,21 +114,14 @@ class OpenAICompatModel:
                 timeout=seconds_left,
             )
 
-        try:
-            response = call_with_retries(
-                send,
-                deadline=deadline,
-                policy=self.retry,
-                connection_error=openai.APIConnectionError,
-            )
-        except (openai.OpenAIError, TimeoutError) as exc:
-            raise describe_failure(
-                exc,
-                self.endpoint,
-                connection_error=openai.APIConnectionError,
-                timeout_error=openai.APITimeoutError,
-                timeout_s=self.timeout_s,
-            ) from exc
+        response = send_reliably(
+            send,
+            deadline=deadline,
+            policy=self.retry,
+            endpoint=self.endpoint,
+            errors=ERRORS,
+            timeout_s=self.timeout_s,
+        )
         latency = time.perf_counter() - start
         return self._completions(response, latency)
 

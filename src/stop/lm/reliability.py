@@ -46,6 +46,40 @@ class Endpoint:
     key_env: str | None  # the environment variable holding the key, never the key itself
 
 
+@dataclass(frozen=True)
+class ClientErrors:
+    """The exception classes of one official client (openai or anthropic)."""
+
+    base: type[BaseException]
+    connection: type[BaseException]
+    timeout: type[BaseException]
+
+
+def send_reliably(
+    request: Callable[[float], T],
+    *,
+    deadline: float,
+    policy: RetryPolicy,
+    endpoint: Endpoint,
+    errors: ClientErrors,
+    timeout_s: float,
+) -> T:
+    """`request(seconds_left)` retried as `call_with_retries` does; a request that fails for
+    good becomes the one clear `StopError` of `describe_failure`."""
+    try:
+        return call_with_retries(
+            request, deadline=deadline, policy=policy, connection_error=errors.connection
+        )
+    except (errors.base, TimeoutError) as exc:
+        raise describe_failure(
+            exc,
+            endpoint,
+            connection_error=errors.connection,
+            timeout_error=errors.timeout,
+            timeout_s=timeout_s,
+        ) from exc
+
+
 def is_retryable(exc: BaseException, connection_error: type[BaseException]) -> bool:
     """Connection failures, timeouts, rate limits and server errors are worth another try."""
     if isinstance(exc, connection_error):
