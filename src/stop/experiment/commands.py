@@ -73,10 +73,6 @@ def _planned_runs(config: ExperimentConfig, kind: str) -> int:
     return config.meta_utility_tests + config.iterations * per_iteration + secret + transfer
 
 
-def _config(preset, config_file, overrides, **flags) -> ExperimentConfig:
-    return resolve_config(preset, config_file, overrides, **flags)
-
-
 def register(app: typer.Typer) -> None:
     """Add the experiment commands to the root `stop` app."""
 
@@ -104,7 +100,7 @@ def register(app: typer.Typer) -> None:
         if replay:
             config = replay_config(store, replay)
         else:
-            config = _config(
+            config = resolve_config(
                 preset,
                 config_file,
                 overrides,
@@ -145,7 +141,7 @@ def register(app: typer.Typer) -> None:
         """Run one improver on one task. Example: stop improve three_sat --preset demo"""
         store = Store(db)
         source = load_improver(improver)
-        config = _config(
+        config = resolve_config(
             preset,
             config_file,
             overrides,
@@ -190,7 +186,7 @@ def register(app: typer.Typer) -> None:
             chosen[spec] = load_improver(spec)
         if not chosen:
             chosen = {"seed": improver_source("seed")}
-        config = _config(
+        config = resolve_config(
             preset,
             config_file,
             overrides,
