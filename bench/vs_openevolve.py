@@ -1,18 +1,20 @@
 """`stop` side by side with OpenEvolve: same task folders, same model server, same LM budget.
 
-    .venv/bin/python bench/vs_openevolve.py                       # the real embedded model
+    .venv/bin/python bench/vs_openevolve.py --calls 12,24 --seeds 3 --lock /tmp/stop-model.lock
     .venv/bin/python bench/vs_openevolve.py --calls 8 --seeds 5 --improver RUN_ID
     .venv/bin/python bench/vs_openevolve.py --server standin --calls 2 --seeds 1   # plumbing only
 
-Installs `openevolve` into its own venv (bench/.venv-openevolve) when missing; starts ONE
-OpenAI-compatible server (`llama_cpp.server` with the embedded GGUF, or the fixed-latency
-stand-in) behind a counting proxy; for every OpenEvolve-format folder and seed runs OpenEvolve
-(`--calls` iterations = `--calls` LM requests) and `stop improve` (the seed improver with one
-call of `--calls` samples; and the chosen improver of the last iteration of `--improver RUN_ID`),
-each in a child process; rescores every final program with stop's loader of the folder (the
-folder's own evaluator, sandboxed, test split); prints one table. LM requests, completions and
-tokens are what the server did (counted by the proxy), never what a system says it did.
-Exit status 3 means openevolve cannot be installed here (the message says why).
+Installs `openevolve` into its own venv (bench/.venv-openevolve) when missing. For every seed,
+LM budget (`--calls`, a comma list), OpenEvolve-format folder (default: every examples/ folder)
+and system, it starts one OpenAI-compatible server (`llama_cpp.server` with the embedded GGUF,
+or the fixed-latency stand-in) behind a counting proxy, holding `--lock` (the machine's model
+lock) for that run only, and runs OpenEvolve (N iterations = N LM requests, the folder's
+config.yaml) or `stop improve` (whatever `stop improve` defaults to, with N LM samples) in a
+child process. Every final program is rescored with stop's loader of the folder (the folder's
+own evaluator, sandboxed, test split, `--repeats` times, so the evaluator's noise is measured
+too); a run improved when it beats the initial program by more than that noise. LM requests,
+completions and tokens are what the server did (counted by the proxy), never what a system
+says it did. Exit status 3 means openevolve cannot be installed here (the message says why).
 """
 
 from __future__ import annotations
@@ -29,30 +31,31 @@ import time
 from pathlib import Path
 
 from openevolve_harness.proxy import CountingProxy, Tally
-from openevolve_harness.server import start_server
-from openevolve_harness.table import RunRecord, markdown
+from openevolve_harness.rescore import Rescored, improved, outcome, rescore
+from openevolve_harness.server import free_port, model_lock, start_server
+from openevolve_harness.table import Initial, RunRecord, markdown
 from openevolve_harness.venv import DEFAULT_VENV, OpenEvolveUnavailable, ensure_openevolve
 
 ROOT = Path(__file__).resolve().parent.parent
 HARNESS = Path(__file__).resolve().parent / "openevolve_harness"
-DEFAULT_TASKS = [ROOT / "examples" / "function_minimization", ROOT / "examples" / "point_packing"]
+EXAMPLES = ROOT / "examples"
 CHILD_TIMEOUT_S = 4 * 3600
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("tasks", nargs="*", type=Path, help="OpenEvolve-format folders")
-    p.add_argument("--calls", type=int, default=4, help="LM samples per run, for every system")
+    p.add_argument("--calls", default="4", help="LM samples per run (a comma list: 12,24)")
     p.add_argument("--seeds", type=int, default=3, help="independent runs per task and system")
     p.add_argument("--max-tokens", type=int, default=512)
-    p.add_argument(
-        "--repeats", type=int, default=5, help="evaluations averaged per final program's score"
-    )
+    p.add_argument("--repeats", type=int, default=5, help="rescorings of each final program")
+    p.add_argument("--initial-repeats", type=int, default=10, help="rescorings of the initial")
     p.add_argument("--temperature", type=float, default=0.7)
     p.add_argument("--server", choices=("llama", "standin"), default="llama")
     p.add_argument("--gguf", type=Path, help="model for the llama server (default: embedded)")
     p.add_argument("--n-ctx", type=int, default=4096)
     p.add_argument("--latency", type=float, default=0.2, help="stand-in server latency (s)")
+    p.add_argument("--lock", type=Path, help="model lock held per run (/tmp/stop-model.lock)")
     p.add_argument(
         "--openevolve-modes",
         default="diff,full",
@@ -76,26 +79,49 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--markdown", type=Path, help="write the table here")
     args = p.parse_args(argv)
-    args.tasks = [t.resolve() for t in (args.tasks or DEFAULT_TASKS)]
+    default = sorted(d for d in EXAMPLES.iterdir() if (d / "evaluator.py").exists())
+    args.tasks = [t.resolve() for t in (args.tasks or default)]
+    args.calls = [int(c) for c in str(args.calls).split(",") if c.strip()]
     return args
 
 
-def systems(args: argparse.Namespace) -> list[tuple[str, str, dict]]:
-    """(label, kind, spec extras) for every system compared."""
+def stop_improve_defaults() -> tuple[str, str]:
+    """(improver, preset) that `stop improve` uses when given none: the comparison runs what a
+    user of the command gets, whatever the current defaults are."""
+    import typer.main
+
+    from stop.cli import app
+
+    params = {p.name: p.default for p in typer.main.get_command(app).commands["improve"].params}
+    return str(params["improver"]), str(params["preset"])
+
+
+def systems(args: argparse.Namespace, calls: int) -> list[tuple[str, str, dict]]:
+    """(label, kind, spec extras) for every system compared at `calls` LM samples."""
     out = []
     for mode in [m.strip() for m in args.openevolve_modes.split(",") if m.strip()]:
         if mode not in ("diff", "full"):
             raise SystemExit(f"--openevolve-modes: unknown mode {mode!r} (diff or full)")
-        extra = {"mode": mode, "iterations": args.calls, "enforce_blocks": not args.free_edits}
+        extra = {"mode": mode, "iterations": calls, "enforce_blocks": not args.free_edits}
         out.append((system_name("openevolve", extra), "openevolve", extra))
-    out.append(("stop (seed improver)", "stop", {"improver": "seed"}))
+    improver, preset = stop_improve_defaults()
+    extra = {"improver": improver, "preset": preset}
+    out.append((system_name("stop", extra), "stop", extra))
     if args.improver:
         from stop.store import default_db_path
 
         db = str(args.improver_db or default_db_path())
-        extra = {"improver_run": args.improver, "improver_db": db}
+        extra = {"improver_run": args.improver, "improver_db": db, "preset": preset}
         out.append((system_name("stop", extra), "stop", extra))
     return out
+
+
+def system_name(kind: str, spec: dict) -> str:
+    if kind == "openevolve":
+        return "openevolve" if spec.get("mode") == "diff" else "openevolve (full rewrites)"
+    if spec.get("improver_run"):
+        return f"stop (I[T] of {spec['improver_run']})"
+    return f"stop ({spec.get('improver') or 'seed'} improver)"
 
 
 def run_child(python: Path, script: str, spec: dict, workdir: Path) -> tuple[dict, float]:
@@ -128,62 +154,31 @@ def run_child(python: Path, script: str, spec: dict, workdir: Path) -> tuple[dic
     return json.loads(out_path.read_text()), seconds
 
 
-def rescore(task, source: str | None, repeats: int = 1) -> tuple[float, str, str]:
-    """The harness's own score of a final program, the mean of `repeats` evaluations (an
-    evaluator may be random): (value, status, detail)."""
-    from stop.tasks.openevolve import START, split_program
-
-    if not source:
-        return 0.0, "no_program", "the system returned no program"
-    if task.score(source, split="test").status == "invalid_source" and START in source:
-        source = split_program(source).block  # edits outside the block: score the block alone
-    scores = [task.score(source, split="test") for _ in range(max(1, repeats))]
-    value = sum(s.value for s in scores) / len(scores)
-    return value, scores[-1].status, scores[-1].detail
-
-
-def outcome(task, out: dict) -> tuple[str | None, str, str]:
-    """(final program, outcome, detail). outcome: "changed" (a program other than the initial
-    one), "unchanged" (the initial one came back, or OpenEvolve produced no candidate at all),
-    "error" (the run raised or crashed). A run that ends without a program leaves the user with
-    the initial program, for both systems alike, so that is what gets scored."""
-    from stop.tasks.openevolve import START, split_program
-
-    source = out.get("final_source")
-    if "error" in out:
-        return task.seed_solution, "error", out["error"]
-    if not source:
-        return task.seed_solution, "error", f"{out.get('status')}: {out.get('reason', '')}"
-    block = split_program(source).block if START in source else source
-    if out.get("status") == "no_candidate":
-        return source, "unchanged", f"no candidate: {out.get('reason', '')}"
-    if block.strip() == task.seed_solution.strip():
-        return source, "unchanged", "returned the initial program"
-    return source, "changed", ""
-
-
-def system_name(kind: str, spec: dict) -> str:
-    if kind == "openevolve":
-        return "openevolve" if spec.get("mode") == "diff" else "openevolve (full rewrites)"
-    if spec.get("improver_run"):
-        return f"stop (I[T] of {spec['improver_run']})"
-    return f"stop ({spec.get('improver') or 'seed'} improver)"
-
-
 def make_record(
-    task, label: str, spec: dict, out: dict, wall: float, tally, repeats: int
+    task, label: str, spec: dict, out: dict, wall: float, tally, repeats: int, initial: Rescored
 ) -> RunRecord:
     folder, kind, _ = label.rsplit(".", 2)
     final, result, detail = outcome(task, out)
-    value, status, score_detail = rescore(task, final, repeats)
+    scored = rescore(task, final, repeats)
     return RunRecord(
-        folder, system_name(kind, spec), spec["seed"], value, tally.requests, tally.completions,
-        tally.prompt_tokens, tally.completion_tokens, tally.failed, wall, result,
-        detail or f"{status}: {score_detail}", out.get("own_score"),
+        folder, system_name(kind, spec), spec["seed"], scored.mean, tally.requests,
+        tally.completions, tally.prompt_tokens, tally.completion_tokens, tally.failed, wall,
+        result, detail or f"{scored.status}: {scored.detail}", out.get("own_score"),
+        calls=spec["calls"], score_sd=scored.sd, score_n=scored.n,
+        improved=improved(scored, initial), gain=scored.mean - initial.mean,
     )  # fmt: skip
 
 
-def records_from_workdir(workdir: Path, repeats: int) -> tuple[list[RunRecord], dict[str, float]]:
+def initial_scores(tasks: dict, repeats: int) -> dict[str, Rescored]:
+    """Each task's initial program, rescored `repeats` times: the baseline and its noise."""
+    return {Path(f).name: rescore(t, t.seed_solution, repeats) for f, t in tasks.items()}
+
+
+def as_initial(scores: dict[str, Rescored]) -> dict[str, Initial]:
+    return {name: Initial(s.mean, s.sd, s.n) for name, s in scores.items()}
+
+
+def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list, dict]:
     """Rebuild every record of a finished (or cut-short) benchmark from its work directory:
     the saved final programs are rescored, the counts re-read from the proxy's request log.
     No LM call is made."""
@@ -201,28 +196,28 @@ def records_from_workdir(workdir: Path, repeats: int) -> tuple[list[RunRecord], 
         t.failed += entry.get("status") != 200
     runs = [d for d in workdir.iterdir() if (d / "spec.json").exists()]
     runs.sort(key=lambda d: int(d.name.rsplit(".", 1)[1]))
-    tasks: dict[str, object] = {}
-    records, seed_scores = [], {}
-    for d in runs:
-        spec = json.loads((d / "spec.json").read_text())
+    specs = {d: json.loads((d / "spec.json").read_text()) for d in runs}
+    tasks = {f: load_task(f) for f in dict.fromkeys(s["folder"] for s in specs.values())}
+    initial = initial_scores(tasks, args.initial_repeats)
+    records = []
+    for d, spec in specs.items():
         out = json.loads((d / "out.json").read_text()) if (d / "out.json").exists() else {}
         out = out or {"error": "no out.json (the run did not finish)"}
-        if spec["folder"] not in tasks:
-            tasks[spec["folder"]] = task = load_task(spec["folder"])
-            seed_scores[Path(spec["folder"]).name] = rescore(task, task.seed_solution, repeats)[0]
         wall_file = d / "wall_seconds"
         wall = float(wall_file.read_text()) if wall_file.exists() else out.get("seconds", 0.0)
+        base = initial[Path(spec["folder"]).name]
         tally = tallies.get(d.name, Tally())
-        record = make_record(tasks[spec["folder"]], d.name, spec, out, wall, tally, repeats)
-        records.append(record)
-    return records, seed_scores
+        task = tasks[spec["folder"]]
+        records.append(make_record(task, d.name, spec, out, wall, tally, args.repeats, base))
+    return records, initial
 
 
 def report(r: RunRecord) -> None:
     print(
-        f"  {r.task:24s} {r.system:28s} seed {r.seed}: score {r.score:.3f} ({r.status}), "
-        f"{r.requests} requests / {r.completions} completions, {r.tokens} tokens, "
-        f"{r.wall_seconds:.0f}s",
+        f"  {r.task:22s} {r.calls:3d} calls {r.system:28s} seed {r.seed}: score {r.score:.4f}"
+        f" (sd {r.score_sd:.3f}, gain {r.gain:+.4f}{', improved' if r.improved else ''};"
+        f" {r.status}), {r.requests} requests / {r.completions} completions, {r.tokens} tokens,"
+        f" {r.wall_seconds:.0f}s",
         flush=True,
     )
     if r.status != "changed":
@@ -232,7 +227,7 @@ def report(r: RunRecord) -> None:
 def run_all(
     args: argparse.Namespace, oe_python: Path, workdir: Path, progress=None
 ) -> tuple[list, dict]:
-    """Every (seed, task, system) run; `progress(records, seed_scores)` after each one."""
+    """Every (seed, budget, task, system) run; `progress(records, initial)` after each one."""
     from stop.tasks import load_task
 
     gguf = args.gguf
@@ -240,58 +235,69 @@ def run_all(
         from stop.models import model_path
 
         gguf = model_path("local")
-    server = start_server(args.server, workdir, gguf=gguf, n_ctx=args.n_ctx, latency=args.latency)
-    proxy = CountingProxy(server.root, workdir / "requests.jsonl").start()
-    print(f"server: {args.server} on {server.root}; counting proxy on port {proxy.port}")
+    port = free_port()
+    proxy = CountingProxy(f"http://127.0.0.1:{port}", workdir / "requests.jsonl").start()
+    print(f"server: {args.server} on port {port} per run; counting proxy on port {proxy.port}")
+    model_name = "local" if args.server == "llama" else "standin"
     records: list[RunRecord] = []
-    seed_scores: dict[str, float] = {}
     try:
         tasks = {folder: load_task(str(folder)) for folder in args.tasks}
-        for folder, task in tasks.items():
-            seed_scores[folder.name] = rescore(task, task.seed_solution, args.repeats)[0]
-        # Seed-major order: a run cut short still has every task and system at similar counts.
+        initial = initial_scores(tasks, args.initial_repeats)
+        for name, s in initial.items():
+            print(f"  initial {name}: {s.mean:.4f} (sd {s.sd:.4f} over {s.n})", flush=True)
+        # Seed-major order: a run cut short still has every task, budget and system evenly.
         for seed in range(args.seeds):
-            for folder, task in tasks.items():
-                for _name, kind, extra in systems(args):
-                    label = f"{folder.name}.{kind}.{len(records)}"
-                    spec = {
-                        "folder": str(folder),
-                        "base_url": proxy.url(label),
-                        "model": server.model_name,
-                        "calls": args.calls,
-                        "max_tokens": args.max_tokens,
-                        "temperature": args.temperature,
-                        "seed": seed,
-                        "workdir": str(workdir / label),
-                        **extra,
-                    }
-                    python = oe_python if kind == "openevolve" else Path(sys.executable)
-                    out, wall = run_child(python, f"run_{kind}.py", spec, workdir / label)
-                    (workdir / label / "wall_seconds").write_text(f"{wall:.3f}")
-                    tally = proxy.tally(label)
-                    record = make_record(task, label, spec, out, wall, tally, args.repeats)
-                    records.append(record)
-                    report(record)
-                    if progress is not None:
-                        progress(records, seed_scores)
+            for calls in args.calls:
+                for folder, task in tasks.items():
+                    for _name, kind, extra in systems(args, calls):
+                        label = f"{folder.name}.{kind}.{len(records)}"
+                        spec = {
+                            "folder": str(folder),
+                            "base_url": proxy.url(label),
+                            "model": model_name,
+                            "calls": calls,
+                            "max_tokens": args.max_tokens,
+                            "temperature": args.temperature,
+                            "seed": seed,
+                            "workdir": str(workdir / label),
+                            **extra,
+                        }
+                        python = oe_python if kind == "openevolve" else Path(sys.executable)
+                        # The model is loaded only while this one run holds the lock.
+                        with model_lock(args.lock):
+                            server = start_server(
+                                args.server, workdir, gguf=gguf, n_ctx=args.n_ctx,
+                                latency=args.latency, port=port,
+                            )  # fmt: skip
+                            try:
+                                out, wall = run_child(
+                                    python, f"run_{kind}.py", spec, workdir / label
+                                )
+                            finally:
+                                server.stop()
+                        (workdir / label / "wall_seconds").write_text(f"{wall:.3f}")
+                        tally = proxy.tally(label)
+                        base = initial[folder.name]
+                        record = make_record(
+                            task, label, spec, out, wall, tally, args.repeats, base
+                        )
+                        records.append(record)
+                        report(record)
+                        if progress is not None:
+                            progress(records, initial)
     finally:
         proxy.stop()
-        server.stop()
-    return records, seed_scores
+    return records, initial
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     if args.from_workdir:
-        records, seed_scores = records_from_workdir(args.from_workdir, args.repeats)
+        records, initial = records_from_workdir(args.from_workdir, args)
         for record in records:
             report(record)
-        print(markdown(records, seed_scores))
-        if args.markdown:
-            args.markdown.write_text(markdown(records, seed_scores) + "\n")
-        if args.json:
-            write_json(args, 0.0, 0.0, records, seed_scores)
+        finish(args, records, initial, 0.0, 0.0)
         return 0
     try:
         oe_python, install_s = ensure_openevolve(args.venv)
@@ -304,34 +310,38 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         start = time.monotonic()
 
-        def save(records: list[RunRecord], seed_scores: dict[str, float]) -> None:
+        def save(records: list[RunRecord], initial: dict[str, Rescored]) -> None:
             if args.json:
-                write_json(args, install_s, time.monotonic() - start, records, seed_scores)
+                write_json(args, install_s, time.monotonic() - start, records, initial)
 
-        records, seed_scores = run_all(args, oe_python, workdir, save)
-        total = time.monotonic() - start
-    table = markdown(records, seed_scores)
+        records, initial = run_all(args, oe_python, workdir, save)
+        finish(args, records, initial, install_s, time.monotonic() - start)
+    return 0
+
+
+def finish(args, records: list[RunRecord], initial: dict, install_s: float, total: float) -> None:
+    """Print the table (and write it, and the records, where asked)."""
+    table = markdown(records, as_initial(initial))
     print()
     print(
-        f"Same server ({args.server}), {args.calls} LM samples per run, max_tokens "
-        f"{args.max_tokens}, temperature {args.temperature}, {args.seeds} seed(s); "
-        "scores rescored by the harness (test split, sandboxed); counts taken at the server."
+        f"Same server ({args.server}), LM samples per run {args.calls}, max_tokens "
+        f"{args.max_tokens}, temperature {args.temperature}, {args.seeds} seed(s); final programs "
+        f"rescored {args.repeats}x by the harness (test split, sandboxed); counts at the server."
     )
     print(table)
     print(f"total {total:.0f}s; openevolve install {install_s:.1f}s")
     if args.markdown:
         args.markdown.write_text(table + "\n")
     if args.json:
-        write_json(args, install_s, total, records, seed_scores)
-    return 0
+        write_json(args, install_s, total, records, initial)
 
 
-def write_json(args, install_s: float, total: float, records: list, seed_scores: dict) -> None:
+def write_json(args, install_s: float, total: float, records: list, initial: dict) -> None:
     payload = {
         "settings": {k: str(v) for k, v in vars(args).items()},
         "install_seconds": install_s,
         "total_seconds": total,
-        "seed_scores": seed_scores,
+        "initial": {name: s.__dict__ for name, s in initial.items()},
         "runs": [r.__dict__ for r in records],
     }
     args.json.write_text(json.dumps(payload, indent=1))

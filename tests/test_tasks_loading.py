@@ -1,4 +1,4 @@
-"""User task files, OpenEvolve-format folders and the `stop tasks` commands."""
+"""User task files and the `stop tasks` commands (OpenEvolve folders: test_openevolve_folders)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from typer.testing import CliRunner
 from stop.errors import TaskError
 from stop.tasks import load_task
 from stop.tasks.commands import app
-from stop.tasks.openevolve import fitness, split_program
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 USER_TASK = """
 SEED = "def algorithm(x):\\n    return x\\n"
@@ -81,60 +78,6 @@ def test_task_file_missing_a_name_says_which_and_shows_an_example(
 def test_unknown_spec_that_is_not_a_path_lists_builtins() -> None:
     with pytest.raises(TaskError, match="built-in tasks are lpn"):
         load_task("no_such_task")
-
-
-def test_evolve_block_split_and_reattach_round_trip() -> None:
-    text = (EXAMPLES / "point_packing" / "initial_program.py").read_text()
-    program = split_program(text)
-    assert "def place_points" in program.block and "def run" in program.tail
-    assert program.attach(program.block) == text
-    assert program.attach(text) == text
-
-
-def test_a_whole_program_changing_code_outside_the_block_is_refused() -> None:
-    task = load_task(str(EXAMPLES / "point_packing"))
-    full = (EXAMPLES / "point_packing" / "initial_program.py").read_text()
-    score = task.score(full.replace("N_POINTS = 8", "N_POINTS = 2"))
-    assert score.value == 0.0 and "outside the EVOLVE block" in score.detail
-
-
-def test_a_reply_cut_off_inside_its_block_scores_zero_instead_of_failing() -> None:
-    task = load_task(str(EXAMPLES / "point_packing"))
-    full = (EXAMPLES / "point_packing" / "initial_program.py").read_text()
-    cut_off = full.split("# EVOLVE-BLOCK-END")[0]
-    score = task.score(cut_off)
-    assert score.value == 0.0 and not score.ok
-
-
-def test_fitness_prefers_combined_score_else_the_numeric_mean() -> None:
-    assert fitness({"combined_score": 0.3, "other": 1.0}) == 0.3
-    assert fitness({"a": 0.2, "b": 0.6, "note": None}) == pytest.approx(0.4)
-    assert fitness({"note": None}) is None
-
-
-@pytest.mark.parametrize("folder", ["function_minimization", "point_packing"])
-def test_openevolve_example_folder_loads_and_scores_its_seed(folder: str) -> None:
-    task = load_task(str(EXAMPLES / folder))
-    assert "EVOLVE-BLOCK-START" not in task.seed_solution
-    score = task.score(task.seed_solution)
-    assert 0.2 <= score.value <= 0.95, score
-
-
-def test_point_packing_better_block_scores_higher() -> None:
-    task = load_task(str(EXAMPLES / "point_packing"))
-    # A 4x2 grid stretched to the square's corners: min distance 1/3 -> 0.5 better spread.
-    block = (
-        "def place_points(n):\n"
-        "    import numpy as np\n"
-        "    return np.array([[i / 2, j / 2] for i in range(3) for j in range(3)][:n])\n"
-    )
-    assert task.score(block).value > task.score(task.seed_solution).value
-
-
-def test_folder_without_evaluator_raises_task_error(tmp_path: Path) -> None:
-    (tmp_path / "initial_program.py").write_text("x = 1\n")
-    with pytest.raises(TaskError, match="missing evaluator.py"):
-        load_task(str(tmp_path))
 
 
 def test_cli_lists_the_builtin_tasks() -> None:

@@ -22,7 +22,8 @@ TINY = BENCH / "openevolve_harness" / "tiny_task"
 sys.path.insert(0, str(BENCH))
 
 from openevolve_harness.proxy import CountingProxy  # noqa: E402
-from openevolve_harness.table import RunRecord, markdown, mean_ci  # noqa: E402
+from openevolve_harness.rescore import Rescored, improved, outcome  # noqa: E402
+from openevolve_harness.table import Initial, RunRecord, markdown, mean_ci  # noqa: E402
 
 
 def _post(url: str, payload: dict) -> dict:
@@ -55,16 +56,28 @@ def test_proxy_counts_what_the_server_did_per_label(tmp_path: Path) -> None:
     assert len((tmp_path / "log.jsonl").read_text().splitlines()) == 3
 
 
-def test_table_reports_mean_and_ci_per_task_and_system() -> None:
-    def rec(system: str, score: float) -> RunRecord:
-        return RunRecord("t", system, 0, score, 2, 2, 100, 50, 0, 3.0)
+def test_table_reports_improvement_gain_and_noise_per_task_budget_and_system() -> None:
+    def rec(system: str, score: float, calls: int = 12, better: bool = False) -> RunRecord:
+        return RunRecord("t", system, 0, score, calls, calls, 100, 50, 0, 3.0, calls=calls,
+                         score_sd=0.01, improved=better, gain=score - 0.4)  # fmt: skip
 
-    records = [rec("openevolve", 0.5), rec("openevolve", 0.7), rec("stop", 0.9)]
-    text = markdown(records, {"t": 0.4})
-    assert "| t | initial program (no LM) | 1 | 0.400 |" in text
-    assert "| t | openevolve | 2 | 0.600 ± 1.271 |" in text
-    assert "| t | stop | 1 | 0.900 |" in text
+    records = [rec("openevolve", 0.5, better=True), rec("openevolve", 0.7, better=True),
+               rec("stop", 0.4), rec("stop", 0.9, calls=24, better=True)]  # fmt: skip
+    text = markdown(records, {"t": Initial(0.4, 0.02, 10)})
+    assert "| t | 0 | initial program (no LM) | - | - | - | 0.400 | 0.020 (n=10) |" in text
+    assert "| t | 12 | openevolve | 2 / 2 | +0.200 ± 1.271 | +0.300 | 0.600 ± 1.271 |" in text
+    assert "| t | 12 | stop | 0 / 1 | +0.000 | +0.000 | 0.400 |" in text
+    assert "| t | 24 | stop | 1 / 1 |" in text
     assert mean_ci([1.0]) == (1.0, 0.0)
+
+
+def test_a_run_improved_only_when_its_gain_exceeds_the_evaluators_noise() -> None:
+    initial = Rescored(1.0, 0.1, 10)
+    assert improved(Rescored(1.2, 0.1, 5), initial)  # 0.2 > 2 * sqrt(0.002 + 0.001)
+    assert not improved(Rescored(1.05, 0.1, 5), initial)
+    deterministic = Rescored(1.5, 0.0, 10)
+    assert improved(Rescored(1.5001, 0.0, 5), deterministic)
+    assert not improved(Rescored(1.5, 0.0, 5), deterministic)
 
 
 @pytest.mark.slow
@@ -79,7 +92,7 @@ def test_harness_smoke_on_a_tiny_folder(tmp_path: Path) -> None:
     if done.returncode == 3:
         pytest.skip(done.stderr.strip())  # "openevolve unavailable: <pip's reason>"
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "| tiny_task | openevolve |" in done.stdout
+    assert "| tiny_task | 2 | openevolve |" in done.stdout
     runs = json.loads(out.read_text())["runs"]
     assert {r["system"] for r in runs} == {"openevolve", "stop (seed improver)"}
     for r in runs:
@@ -90,8 +103,6 @@ def test_harness_smoke_on_a_tiny_folder(tmp_path: Path) -> None:
 
 
 def test_a_run_without_a_program_leaves_the_initial_one_for_both_systems() -> None:
-    from vs_openevolve import outcome
-
     from stop.tasks import load_task
 
     task = load_task(str(TINY))

@@ -21,8 +21,11 @@ from openevolve.controller import EvolutionFailedError
 
 
 def build_config(spec: dict) -> Config:
-    """OpenEvolve's defaults, except what the comparison must pin (each change says why)."""
-    config = Config()
+    """The folder's config.yaml (OpenEvolve's defaults without one), except what the comparison
+    must pin (each change says why). Its evaluator settings (timeout, cascade) and system
+    message are kept: the folder is run as its author set it up."""
+    folder_config = Path(spec["folder"]) / "config.yaml"
+    config = Config.from_yaml(folder_config) if folder_config.exists() else Config()
     config.max_iterations = spec["iterations"]  # one LM request per iteration
     config.random_seed = spec["seed"]
     config.log_level = "WARNING"
@@ -41,9 +44,7 @@ def build_config(spec: dict) -> Config:
     llm.evaluator_models = []
     llm.__post_init__()  # propagate the shared settings into the model entries
     llm.update_model_params({"system_message": config.prompt.system_message})
-    config.evaluator.timeout = 60
     config.evaluator.parallel_evaluations = 1  # one server, one request at a time
-    config.evaluator.cascade_evaluation = False
     return config
 
 

@@ -2,12 +2,13 @@
 
     python run_stop.py SPEC.json OUT.json
 
-SPEC: folder, base_url, model, calls, max_tokens, temperature, seed, workdir, and either
-`improver` (a built-in name) or `improver_run` + `improver_db` (the chosen improver of the last
-iteration of that self-improvement run). The improver gets one LM call of `calls` samples
-(lm_budget=1, max_responses_per_call=calls) and calls+1 visible-utility calls, so the samples the
-server generates match OpenEvolve's one-request-per-iteration budget. OUT: the returned solution
-(the EVOLVE block), stop's own score (reference only) and the wall seconds of the run.
+SPEC: folder, base_url, model, calls, max_tokens, temperature, seed, workdir, preset (what
+`stop improve` defaults to), and either `improver` (a built-in name) or `improver_run` +
+`improver_db` (the chosen improver of the last iteration of that self-improvement run). The
+improver may draw `calls` LM samples in all (`budget`), so the samples the server generates
+match OpenEvolve's one-request-per-iteration budget, and may call the utility calls+1 times.
+OUT: the returned solution (the EVOLVE block), stop's own score (reference only) and the wall
+seconds of the run.
 """
 
 from __future__ import annotations
@@ -33,14 +34,26 @@ def load_improver(spec: dict) -> str:
     return improver_source(spec.get("improver") or "seed")
 
 
+def budget(improver: str | None, calls: int, per_call: int) -> tuple[int, int]:
+    """(lm_budget, max_responses_per_call) giving `calls` samples in all. The seed improver
+    makes one batch_prompt of as many samples as it may, so it gets one call of `calls`;
+    others keep the preset's samples per call and get as many calls as fit."""
+    if improver == "seed" or calls <= per_call:
+        return 1, calls
+    return calls // per_call, per_call
+
+
 def main(spec_path: str, out_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     calls = spec["calls"]
+    preset = spec.get("preset") or "paper"
+    per_call = resolve_config(preset).max_responses_per_call
+    lm_budget, per_call = budget(spec.get("improver"), calls, per_call)
     config = resolve_config(
-        "paper",
+        preset,
         overrides=[
-            "lm_budget=1",
-            f"max_responses_per_call={calls}",
+            f"lm_budget={lm_budget}",
+            f"max_responses_per_call={per_call}",
             f"utility_budget={calls + 1}",
             f"max_tokens={spec['max_tokens']}",
             f"temperature={spec['temperature']}",

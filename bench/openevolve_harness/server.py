@@ -5,12 +5,15 @@ Both run as a child process on 127.0.0.1 and a free port; `LMServer.stop()` ends
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,9 +57,11 @@ def start_server(
     n_ctx: int = 4096,
     latency: float = 0.2,
     threads: int | None = None,
+    port: int | None = None,
 ) -> LMServer:
-    """Start the server and wait until it answers /v1/models; RuntimeError with its log if not."""
-    port = free_port()
+    """Start the server (on `port`, else a free one) and wait until it answers /v1/models;
+    RuntimeError with its log if not."""
+    port = port or free_port()
     log_path = workdir / f"{kind}-server.log"
     if kind == "llama":
         if gguf is None:
@@ -77,7 +82,7 @@ def start_server(
         model_name = "standin"
     else:
         raise ValueError(f"unknown server kind {kind!r}: use 'llama' or 'standin'")
-    log = log_path.open("w")
+    log = log_path.open("a")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     server = LMServer(kind, process, port, model_name, log_path)
@@ -92,3 +97,18 @@ def start_server(
             time.sleep(0.5)
     server.stop()
     raise RuntimeError(f"{kind} server not ready after {READY_TIMEOUT_S:.0f}s; see {log_path}")
+
+
+@contextlib.contextmanager
+def model_lock(path: Path | None) -> Iterator[None]:
+    """Hold the machine's shared model lock (`flock PATH`, as the shell's flock(1) takes it)
+    for the duration; nothing when `path` is None. One model process at a time on 2 cores."""
+    if path is None:
+        yield
+        return
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

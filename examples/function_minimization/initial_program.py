@@ -1,4 +1,4 @@
-"""Find the minimum of a bumpy 2-D function with as few evaluations as possible."""
+"""Find the global minimum of a bumpy 2-D function with a search algorithm."""
 
 import numpy as np
 

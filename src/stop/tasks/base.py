@@ -30,7 +30,8 @@ SEVERITY = (
 
 @dataclass(frozen=True)
 class Score:
-    """A candidate's score on one split: `value` in [0, 1] plus why it is not 1."""
+    """A candidate's score on one split: `value` (in the task's scale, usually [0, 1]) plus why
+    it is not the best possible."""
 
     value: float
     status: str
@@ -72,6 +73,15 @@ class Task:
     visible_text: str
     scorer: Scorer = field(repr=False, compare=False)
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The range scores lie in; None: any real number (an OpenEvolve combined_score, say).
+    scale: tuple[float, float] | None = (0.0, 1.0)
+
+    @property
+    def scale_text(self) -> str:
+        """How scores of this task read, e.g. "in [0, 1]" or "any real number"."""
+        if self.scale is None:
+            return "any real number, higher is better (not confined to [0, 1])"
+        return f"in [{self.scale[0]:g}, {self.scale[1]:g}]"
 
     def score(
         self,

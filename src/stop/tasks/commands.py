@@ -58,14 +58,32 @@ def score_command(
         str | None, typer.Option(help="visible, validation or test (overrides --secret).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for the visible split.")] = None,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Score this many times to show the evaluator's noise.")
+    ] = 3,
 ) -> None:
-    """Score a solution file on a task (visible split unless --secret or --split)."""
+    """Score a solution file on a task (visible split unless --secret or --split), several
+    times: the spread of the scores is the evaluator's own noise."""
+    import statistics
+
     from stop.tasks import load_task
 
     if not file.is_file():
         raise TaskError(f"solution file {file} not found: pass a Python source file")
     chosen = split or ("test" if secret else "visible")
-    result = load_task(name).score(file.read_text(), split=chosen, seed=seed)
-    console.print(
-        f"{result.value:.4f}  [{result.status}] {result.detail}", markup=False, highlight=False
-    )
+    task = load_task(name)
+    source = file.read_text()
+    results = [task.score(source, split=chosen, seed=seed) for _ in range(repeats)]
+    values = [r.value for r in results]
+    mean, last = statistics.fmean(values), results[-1]
+    console.print(f"{mean:.4f}  [{last.status}] {last.detail}", markup=False, highlight=False)
+    if repeats > 1:
+        spread = statistics.stdev(values)
+        shown = ", ".join(f"{v:.4f}" for v in values)
+        console.print(
+            f"noise: sd {spread:.4f} over {repeats} scorings ({shown})"
+            + ("; the same every time" if spread == 0 else ""),
+            highlight=False,
+        )
+    if task.scale != (0.0, 1.0):
+        console.print(f"scores of {task.name} are {task.scale_text}", highlight=False)

@@ -1,52 +1,31 @@
-"""OpenEvolve-format folders as tasks.
+"""OpenEvolve-format folders as tasks, run as OpenEvolve runs them.
 
 A folder holds `initial_program.py`, whose evolvable part sits between `# EVOLVE-BLOCK-START`
-and `# EVOLVE-BLOCK-END`, and `evaluator.py` with `evaluate(program_path) -> dict` of metrics.
-The improver sees and returns only the block; the harness re-attaches the fixed code around it
-(a candidate that returns the whole program must leave everything outside the block unchanged).
-Fitness is the `combined_score` metric when present, else the mean of the numeric metrics,
-clipped to [0, 1]. The evaluator runs in the sandbox, in the same child as the candidate.
+and `# EVOLVE-BLOCK-END`, and `evaluator.py` with `evaluate(program_path)` returning a dict of
+metrics or an `EvaluationResult`, and optionally `evaluate_stage1/2/3` (a cascade),
+`config.yaml` (timeout, cascade, the problem's system message; see `openevolve_config`), a
+README.md and helper modules beside the evaluator. The improver sees and returns only the
+block; the harness re-attaches the fixed code around it (a candidate that returns the whole
+program must leave everything outside the block unchanged). Scoring (`openevolve_scoring`)
+runs the evaluator in the sandbox and takes the raw `combined_score` as fitness.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from stop.errors import TaskError
-from stop.tasks.base import Score, Task
+from stop.tasks.base import Task
+from stop.tasks.folder_files import folder_has, read_folder_file
+from stop.tasks.openevolve_config import EvaluatorSettings, load_settings
+from stop.tasks.openevolve_scoring import FolderScorer, fitness
 
-if TYPE_CHECKING:
-    from stop.sandbox import Sandbox
+__all__ = ["END", "START", "Program", "fitness", "load_openevolve", "split_program"]
 
 START, END = "# EVOLVE-BLOCK-START", "# EVOLVE-BLOCK-END"
-# One evaluation of the whole program; OpenEvolve evaluators are usually much faster.
-EVALUATOR_CPU_SECONDS = 10.0
-EVALUATOR_WALL_SECONDS = 30.0
-
-# Runs in the sandboxed child: writes the program where the evaluator expects a path, loads
-# the evaluator as a module and returns its metrics as plain JSON-able data.
-RUNNER = """\
-import os, tempfile, types
-
-def run(evaluator_source, program_source):
-    directory = tempfile.mkdtemp()
-    path = os.path.join(directory, "program.py")
-    with open(path, "w") as f:
-        f.write(program_source)
-    module = types.ModuleType("evaluator")
-    module.__file__ = os.path.join(directory, "evaluator.py")
-    exec(compile(evaluator_source, "evaluator.py", "exec"), module.__dict__)
-    result = module.evaluate(path)
-    metrics = getattr(result, "metrics", result)  # OpenEvolve's EvaluationResult
-    if not isinstance(metrics, dict):
-        raise TypeError(f"evaluate() returned {type(metrics).__name__}, not a dict")
-    return {str(k): (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
-            for k, v in metrics.items()}
-"""
+MAX_HELPERS_BYTES = 4 << 20  # all helper modules together
 
 
 @dataclass(frozen=True)
@@ -88,94 +67,110 @@ def split_program(text: str) -> Program:
     return Program(head + START + line_end + "\n", block, END + tail)
 
 
-def fitness(metrics: dict[str, Any]) -> float | None:
-    """`combined_score` if numeric, else the mean of numeric metrics; None when there is none."""
-    numeric = {k: v for k, v in metrics.items() if isinstance(v, float) and math.isfinite(v)}
-    if "combined_score" in numeric:
-        return numeric["combined_score"]
-    return sum(numeric.values()) / len(numeric) if numeric else None
-
-
-def _scorer(program: Program, evaluator: str):
-    def score(
-        source: str, split: str, seed: int | None, sandbox: Sandbox | None, count: int | None
-    ) -> Score:
-        from stop.sandbox import Limits, default_sandbox
-
-        full = program.attach(source)
-        if full is None:
-            return Score(
-                0.0,
-                "invalid_source",
-                "code outside the EVOLVE block was changed",
-                1,
-                {"invalid_source": 1},
-            )
-        limits = Limits(cpu_seconds=EVALUATOR_CPU_SECONDS, wall_seconds=EVALUATOR_WALL_SECONDS)
-        box = sandbox if sandbox is not None else default_sandbox()
-        (result,) = box.call_many(RUNNER, "run", [[evaluator, full]], limits)
-        if not result.ok:
-            reason = (result.error or result.status).strip()[-300:]
-            return Score(0.0, result.status, f"evaluator failed: {reason}", 1, {result.status: 1})
-        value = fitness(result.value)
-        if value is None:
-            return Score(
-                0.0,
-                "evaluator_error",
-                "evaluate() returned no numeric metric",
-                1,
-                {"evaluator_error": 1},
-            )
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in result.value.items() if v is not None)
-        return Score(min(1.0, max(0.0, value)), "ok", f"metrics: {shown}", 1, {})
-
-    return score
-
-
 def load_openevolve(folder: Path) -> Task:
     """The task of an OpenEvolve-format folder; TaskError names what the folder lacks."""
-    missing = [f for f in ("initial_program.py", "evaluator.py") if not (folder / f).is_file()]
+    missing = [f for f in ("initial_program.py", "evaluator.py") if not folder_has(folder, f)]
     if missing:
         raise TaskError(
             f"{folder} is not an OpenEvolve task folder: missing {', '.join(missing)} (it needs "
             f"initial_program.py with {START} / {END} markers and evaluator.py defining "
             "evaluate(program_path) -> dict)"
         )
-    initial = (folder / "initial_program.py").read_text()
-    evaluator = (folder / "evaluator.py").read_text()
-    if "def evaluate" not in evaluator:
+    initial = read_folder_file(folder, "initial_program.py")
+    evaluator = read_folder_file(folder, "evaluator.py")
+    functions = _functions(folder / "evaluator.py", evaluator)
+    if "evaluate" not in functions:
         raise TaskError(f"{folder / 'evaluator.py'} defines no evaluate(program_path) function")
     try:
         program = split_program(initial)
     except ValueError as exc:
         raise TaskError(f"{folder / 'initial_program.py'}: {exc}; add the missing marker") from exc
-    description = _description(folder, evaluator)
-    text = (
-        f"The solution is the code between {START} and {END} of the program below; return "
-        "only that block. It is scored by evaluator.py (shown after it): fitness is its "
-        "combined_score metric, else the mean of its numeric metrics, clipped to [0, 1].\n\n"
-        f"# initial_program.py\n{initial}\n# evaluator.py\n{evaluator}"
-    )
+    settings = load_settings(folder)
+    files = {"evaluator.py": evaluator, **_helpers(folder)}
+    scorer = FolderScorer(program, files, frozenset(functions), settings)
+    description = _description(folder, evaluator, settings)
     return Task(
         name=folder.resolve().name,
         description=description,
         seed_solution=program.block,
         entry_point="",
         signature=f"the EVOLVE block of {folder.name}/initial_program.py",
-        visible_text=text,
-        scorer=_scorer(program, evaluator),
-        extra={"source": str(folder), "program": program},
+        visible_text=_visible_text(initial, evaluator, settings, scorer.stages),
+        scorer=scorer,
+        extra={"source": str(folder), "program": program, "settings": settings},
+        scale=settings.scale,
     )
 
 
-def _description(folder: Path, evaluator: str) -> str:
-    """The folder's README.md first paragraph, else the evaluator's docstring, else a default."""
-    readme = folder / "README.md"
-    if readme.is_file():
-        paragraphs = [p for p in readme.read_text().split("\n\n") if p.strip()]
+def _functions(path: Path, source: str) -> set[str]:
+    """Names the evaluator defines at top level (functions, and names bound by assignment)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise TaskError(f"{path}: line {exc.lineno}: {exc.msg}; fix the evaluator") from None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):
+            names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def _helpers(folder: Path) -> dict[str, str]:
+    """The folder's other top-level modules, which an evaluator may import (OpenEvolve puts
+    the evaluator's folder on sys.path)."""
+    names = sorted(
+        p.name for p in folder.iterdir()
+        if p.suffix == ".py" and p.name not in ("initial_program.py", "evaluator.py")
+    )  # fmt: skip
+    helpers = {name: read_folder_file(folder, name) for name in names}
+    if sum(len(t) for t in helpers.values()) > MAX_HELPERS_BYTES:
+        raise TaskError(f"{folder}: its .py files together exceed {MAX_HELPERS_BYTES} bytes")
+    return helpers
+
+
+def _visible_text(
+    initial: str, evaluator: str, settings: EvaluatorSettings, stages: tuple[str, ...]
+) -> str:
+    """What improvers are shown: the problem, how fitness is computed, the two files."""
+    scale = (
+        f"in [{settings.scale[0]:g}, {settings.scale[1]:g}]"
+        if settings.scale
+        else "any real number (not confined to [0, 1])"
+    )
+    how = [
+        f"The solution is the code between {START} and {END} of the program below; return "
+        "only that block. It is scored by evaluator.py (shown after it): fitness is its "
+        f"combined_score metric, else the mean of its numeric metrics; higher is better, {scale}.",
+        f"Each evaluation call must finish within {settings.timeout:g} s of wall time.",
+    ]
+    if len(stages) > 1:
+        gates = ", ".join(f"{t:g}" for t in settings.thresholds[: len(stages) - 1])
+        how.append(
+            f"Evaluation is a cascade: {', '.join(stages)}; a stage runs only when the previous "
+            f"one reached its threshold ({gates})."
+        )
+    if settings.repeats > 1:
+        how.append(f"Each score is the mean of {settings.repeats} evaluations (they are noisy).")
+    problem = f"{settings.system_message}\n\n" if settings.system_message else ""
+    return (
+        f"{problem}{' '.join(how)}\n\n# initial_program.py\n{initial}\n# evaluator.py\n{evaluator}"
+    )
+
+
+def _description(folder: Path, evaluator: str, settings: EvaluatorSettings) -> str:
+    """The README.md's first paragraph, else the system message, else the evaluator's
+    docstring, else a default."""
+    if folder_has(folder, "README.md"):
+        paragraphs = [p for p in read_folder_file(folder, "README.md").split("\n\n") if p.strip()]
         body = [p for p in paragraphs if not p.lstrip().startswith("#")]
         if body:
             return " ".join(body[0].split())
+    if settings.system_message:
+        return " ".join(settings.system_message.split("\n\n")[0].split())
     try:
         doc = ast.get_docstring(ast.parse(evaluator))
     except SyntaxError:
