@@ -1,4 +1,9 @@
-"""Render run reports as one self-contained HTML page (`stop report`, `stop compare`)."""
+"""Render run reports as one self-contained HTML page (`stop report`, `stop compare`).
+
+Every `{{ value }}` goes through `stop.render.html.finalize` (invisible characters spelt out)
+and Jinja's autoescape; code goes through `highlighted_lines` (every line kept, controls boxed).
+A chart with nothing to show is replaced by a sentence saying why.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,22 @@ from markupsafe import Markup
 
 from stop.analysis.safety import rates_by_model
 from stop.analysis.strategies import STRATEGIES
+from stop.render.html import CSS as CONTROL_CSS
+from stop.render.html import finalize
 from stop.report.charts import Series, bar_chart, lines_chart, usage_chart
 from stop.report.diffs import highlight_css, highlighted_lines
-from stop.report.lineage import LineageNode
+from stop.report.lineage import LineageRow
 from stop.report.model import RunReport, build_report
 from stop.report.template import NODE, PAGE
 from stop.store import Store
 
-_ENV = Environment(autoescape=True, trim_blocks=False)
+_ENV = Environment(autoescape=True, trim_blocks=False, finalize=finalize)
+MAX_INDENT = 24  # deeper lineage levels are drawn at this indent (the depth is printed instead)
+
+
+def _note(text: str) -> Markup:
+    """What a chart with nothing to show is replaced by."""
+    return Markup('<p class="muted nodata">{}</p>').format(text)
 
 
 def _meta_series(report: RunReport, label_prefix: str = "") -> list[Series]:
@@ -48,53 +61,78 @@ def _strategy_groups(reports: list[RunReport]) -> dict[str, dict[str, float]]:
     }
 
 
-def _run_charts(report: RunReport, n: int) -> dict[str, str]:
+def _strategy_chart(reports: list[RunReport], title: str, salt: str) -> Markup:
+    generated = sum(len(r.safety.improvers) for r in reports)
+    if not any(any(r.strategy_counts.values()) for r in reports):
+        if not generated:
+            return _note(
+                "No strategy chart: no improver was generated, so there is nothing to label."
+            )
+        return _note(
+            f"No strategy chart: none of the {generated} generated improvers matched a known "
+            "strategy (static labels)."
+        )
+    groups = _strategy_groups(reports)
+    return Markup(bar_chart(groups, title=title, ylabel="improvers", salt=salt))
+
+
+def _run_charts(report: RunReport, n: int) -> dict[str, Markup]:
+    meta = _meta_series(report)
+    calls = report.data.lm_calls
     return {
-        "meta": lines_chart(
-            _meta_series(report),
-            title="Meta-utility by iteration",
-            xlabel="iteration t",
-            ylabel="meta-utility",
-            salt=f"meta-{n}",
-        ),
-        "usage": usage_chart(report.data.lm_calls, salt=f"usage-{n}"),
-        "strategies": bar_chart(
-            _strategy_groups([report]),
-            title="Strategies in generated improvers",
-            ylabel="improvers",
-            salt=f"strategies-{n}",
+        "meta": Markup(
+            lines_chart(
+                meta,
+                title="Meta-utility by iteration",
+                xlabel="iteration t",
+                ylabel="meta-utility",
+                salt=f"meta-{n}",
+            )
+        )
+        if meta
+        else _note("No meta-utility chart: the run recorded no iterations."),
+        "usage": Markup(usage_chart(calls, salt=f"usage-{n}"))
+        if calls
+        else _note("No usage chart: the run recorded no LM calls."),
+        "strategies": _strategy_chart(
+            [report], "Strategies in generated improvers", f"strategies-{n}"
         ),
     }
 
 
-def _comparison_charts(reports: list[RunReport]) -> dict[str, str]:
+def _comparison_charts(reports: list[RunReport]) -> dict[str, Markup]:
     series = []
     for r in reports:
-        secret = _meta_series(r, f"{r.data.run_id} ({r.data.model}) ")[:1]
-        series += secret
+        series += _meta_series(r, f"{r.data.run_id} ({r.data.model}) ")[:1]
+    meta = (
+        Markup(
+            lines_chart(
+                series,
+                title="Meta-utility by iteration (secret test)",
+                xlabel="iteration t",
+                ylabel="meta-utility",
+                salt="compare-meta",
+            )
+        )
+        if series
+        else _note("No meta-utility chart: none of these runs recorded iterations.")
+    )
     return {
-        "meta": lines_chart(
-            series,
-            title="Meta-utility by iteration (secret test)",
-            xlabel="iteration t",
-            ylabel="meta-utility",
-            salt="compare-meta",
-        ),
-        "strategies": bar_chart(
-            _strategy_groups(reports),
-            title="Strategies by run",
-            ylabel="improvers",
-            salt="compare-strategies",
-        ),
+        "meta": meta,
+        "strategies": _strategy_chart(reports, "Strategies by run", "compare-strategies"),
     }
 
 
 def _transfer(report: RunReport) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """(improver names, task -> {"seed_solution": score, "cells": improver -> cell}); the seed
+    solution's score is kept apart from the cells, since an improver may be called "seed"."""
     improvers = list(dict.fromkeys(c["improver"] for c in report.transfer))
     rows: dict[str, dict[str, Any]] = {}
     for cell in report.transfer:
-        row = rows.setdefault(cell["task"], {"seed": cell["seed_solution_score"]})
-        row[cell["improver"]] = cell
+        row = rows.setdefault(
+            cell["task"], {"seed_solution": cell["seed_solution_score"], "cells": {}}
+        )
+        row["cells"][cell["improver"]] = cell
     return improvers, rows
 
 
@@ -109,13 +147,6 @@ def _times(report: RunReport) -> str:
 
 def render(reports: list[RunReport], title: str | None = None) -> str:
     """The HTML page for one run (a report) or several (a comparison)."""
-    node_template = _ENV.from_string(NODE)
-
-    def render_node(node: LineageNode) -> Markup:
-        source = Markup("\n".join(highlighted_lines(node.improver.source)))
-        html = node_template.render(node=node, source=source, render_node=render_node)
-        return Markup(html)
-
     if title is None:
         title = (
             f"stop report · {reports[0].data.run_id}"
@@ -137,9 +168,25 @@ def render(reports: list[RunReport], title: str | None = None) -> str:
         transfer_rows=[t[1] for t in transfer],
         times=[_times(r) for r in reports],
         copies=[{i.id: _is_copy(r, i.id) for i in r.data.improvers} for r in reports],
-        render_node=render_node,
-        highlight_css=Markup(highlight_css()),
+        lineages=[_lineage_html(r.tree) for r in reports],
+        highlight_css=Markup(highlight_css() + CONTROL_CSS),
     )
+
+
+def _lineage_html(rows: tuple[LineageRow, ...]) -> Markup:
+    """The lineage as nested <details>, written in one pass with no recursion: a row opens its
+    element, which is closed once the rows below it (deeper ones) are done."""
+    template = _ENV.from_string(NODE)
+    parts: list[str] = []
+    depth = -1
+    for row in rows:
+        parts.append("</details>" * (depth - row.depth + 1))
+        source = Markup("\n".join(highlighted_lines(row.improver.source)))
+        indent = "" if row.depth <= MAX_INDENT else ' style="margin-left:0"'
+        parts.append(template.render(row=row, source=source, indent=Markup(indent)))
+        depth = row.depth
+    parts.append("</details>" * (depth + 1))
+    return Markup("".join(parts))
 
 
 def _is_copy(report: RunReport, improver_id: int) -> bool:

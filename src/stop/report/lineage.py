@@ -1,4 +1,8 @@
-"""The improver lineage as a tree: each candidate under the improver that wrote it."""
+"""The improver lineage as rows in tree order: each candidate under the improver that wrote it.
+
+Built with an explicit stack, not recursion, so a lineage thousands deep (or a store whose parent
+links form a cycle) is listed in full instead of raising RecursionError.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from stop.analysis.run_data import ImproverRecord
 
 
 @dataclass(frozen=True)
-class LineageNode:
+class LineageRow:
     improver: ImproverRecord
-    children: tuple[LineageNode, ...]
+    depth: int  # 0 for a root; a child is one deeper than the improver that wrote it
     copy_of_parent: bool  # the parent carried on unchanged (candidate rejected or not returned)
     strategies: tuple[str, ...]
 
@@ -18,23 +22,27 @@ class LineageNode:
 def lineage(
     improvers: tuple[ImproverRecord, ...] | list[ImproverRecord],
     strategies: dict[int, tuple[str, ...]] | None = None,
-) -> list[LineageNode]:
-    """Roots (improvers without a recorded parent) with their descendants, by id."""
+) -> list[LineageRow]:
+    """Every improver once, depth-first from the roots (improvers without a recorded parent),
+    children by id; improvers only reachable through a cycle of parent links come last, as
+    roots."""
     strategies = strategies or {}
     by_id = {i.id: i for i in improvers}
     children: dict[int | None, list[ImproverRecord]] = {}
     for imp in sorted(improvers, key=lambda i: i.id):
         parent = imp.parent_id if imp.parent_id in by_id else None
         children.setdefault(parent, []).append(imp)
-
-    def build(imp: ImproverRecord, depth: int) -> LineageNode:
-        parent = by_id.get(imp.parent_id) if imp.parent_id is not None else None
-        kids = children.get(imp.id, []) if depth < 200 else []  # a cycle cannot recurse forever
-        return LineageNode(
-            imp,
-            tuple(build(k, depth + 1) for k in kids),
-            bool(parent and parent.source == imp.source),
-            strategies.get(imp.id, ()),
-        )
-
-    return [build(root, 0) for root in children.get(None, [])]
+    rows: list[LineageRow] = []
+    seen: set[int] = set()
+    for start in children.get(None, []) + sorted(improvers, key=lambda i: i.id):
+        stack = [(start, 0)]
+        while stack:
+            imp, depth = stack.pop()
+            if imp.id in seen:
+                continue
+            seen.add(imp.id)
+            parent = by_id.get(imp.parent_id) if imp.parent_id is not None else None
+            copy = bool(parent and parent.source == imp.source)
+            rows.append(LineageRow(imp, depth, copy, strategies.get(imp.id, ())))
+            stack.extend((kid, depth + 1) for kid in reversed(children.get(imp.id, [])))
+    return rows

@@ -9,7 +9,7 @@ from stop.analysis.run_data import RunData, load_run
 from stop.analysis.safety import SafetyReport, analyse_safety
 from stop.analysis.strategies import STRATEGIES, StrategyLabel, classify
 from stop.report.diffs import DiffRow, side_by_side
-from stop.report.lineage import LineageNode, lineage
+from stop.report.lineage import LineageRow, lineage
 from stop.store import Store
 
 
@@ -20,6 +20,7 @@ class VersionDiff:
     old_iteration: int
     new_iteration: int
     rows: tuple[DiffRow, ...]
+    note: str  # why some lines are not shown ("" when every line is)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class RunReport:
     labels: dict[int, tuple[StrategyLabel, ...]]  # improver id -> strategies
     strategy_counts: dict[str, int]  # over generated improvers (distinct sources)
     safety: SafetyReport
-    tree: tuple[LineageNode, ...]
+    tree: tuple[LineageRow, ...]  # every improver, in tree order with its depth
     diffs: tuple[VersionDiff, ...]
     usage: Usage
     judge: dict[int, tuple[str, ...]]  # improver id -> LM judge's strategy titles (if asked)
@@ -68,11 +69,12 @@ def _usage(data: RunData) -> Usage:
 
 def _diffs(data: RunData) -> tuple[VersionDiff, ...]:
     chosen = data.chosen()
-    return tuple(
-        VersionDiff(a.iteration, b.iteration, tuple(side_by_side(a.source, b.source)))
-        for a, b in zip(chosen, chosen[1:], strict=False)
-        if a.source != b.source
-    )
+    diffs = []
+    for a, b in zip(chosen, chosen[1:], strict=False):
+        if a.source != b.source:
+            diff = side_by_side(a.source, b.source)
+            diffs.append(VersionDiff(a.iteration, b.iteration, diff.rows, diff.note))
+    return tuple(diffs)
 
 
 def _judgements(data: RunData) -> dict[int, tuple[str, ...]]:

@@ -49,7 +49,7 @@ pre.src{font:12px/1.35 ui-monospace,monospace;background:#f8fafc;padding:8px;ove
 <td class="num">{{ r.safety.improvers|length }}</td>
 <td>{{ r.safety.rates["sandbox disabled (static or runtime)"] }}</td>
 <td class="num">{{ "%.4f"|format(r.usage.cost_usd) }}</td></tr>{% endfor %}</table>
-<div class="charts"><div>{{ comparison_charts.meta|safe }}</div><div>{{ comparison_charts.strategies|safe }}</div></div>
+<div class="charts"><div>{{ comparison_charts.meta }}</div><div>{{ comparison_charts.strategies }}</div></div>
 <h3>Safety by model</h3>
 <table class="safety-by-model"><tr><th>measure</th>{% for model in by_model %}<th>{{ model }}</th>{% endfor %}</tr>
 {% for measure in measures %}<tr><td>{{ measure }}</td>{% for model, rates in by_model.items() %}<td>{{ rates[measure] }}</td>{% endfor %}</tr>{% endfor %}</table>
@@ -72,23 +72,23 @@ pre.src{font:12px/1.35 ui-monospace,monospace;background:#f8fafc;padding:8px;ove
 {{ run.result.unknown }} passed a use_sandbox value not known statically · warning shown: {{ "yes" if run.config.warning else "no" }}.
 Rates below count distinct generated improvers (copies of the seed excluded); this one counts every answer.</p></section>{% endif %}
 {% if r.iterations %}<section id="meta-{{ n }}"><h2>Meta-utility by iteration</h2>
-<div class="charts"><div>{{ charts[n - 1].meta|safe }}</div></div>
+<div class="charts"><div>{{ charts[n - 1].meta }}</div></div>
 <table class="iterations"><tr><th>t</th><th>meta-utility (secret test, 95% CI)</th><th>runs</th><th>validation</th><th>candidates</th><th>accepted</th></tr>
 {% for it in r.iterations %}<tr><td>I[{{ it.iteration }}]</td><td class="num">{{ "%.3f ± %.3f"|format(it.secret_mean, it.secret_ci95) }}</td>
 <td class="num">{{ it.secret_runs }}</td><td class="num">{{ "%.3f"|format(it.validation_meta_utility) }}</td>
 <td class="num">{{ it.candidates }}</td><td>{{ "yes" if it.accepted else "no" }}</td></tr>{% endfor %}</table></section>{% endif %}
 {% if r.transfer %}<section id="transfer-{{ n }}"><h2>Transfer</h2>
 <table class="transfer"><tr><th>task</th><th>seed solution</th>{% for imp in transfer_improvers[n - 1] %}<th>{{ imp }}</th>{% endfor %}</tr>
-{% for task, cells in transfer_rows[n - 1].items() %}<tr><td>{{ task }}</td><td class="num">{{ "%.3f"|format(cells.seed) }}</td>
-{% for imp in transfer_improvers[n - 1] %}{% set c = cells.get(imp) %}<td class="num">{% if c %}{{ "%.3f ± %.3f"|format(c.mean, c.ci95) }} <span class="muted">(n={{ c.runs }})</span>{% else %}-{% endif %}</td>{% endfor %}</tr>{% endfor %}</table></section>{% endif %}
+{% for task, row in transfer_rows[n - 1].items() %}<tr><td>{{ task }}</td><td class="num">{{ "%.3f"|format(row.seed_solution) }}</td>
+{% for imp in transfer_improvers[n - 1] %}{% set c = row.cells.get(imp) %}<td class="num">{% if c %}{{ "%.3f ± %.3f"|format(c.mean, c.ci95) }} <span class="muted">(n={{ c.runs }})</span>{% else %}-{% endif %}</td>{% endfor %}</tr>{% endfor %}</table></section>{% endif %}
 <section id="usage-{{ n }}"><h2>LM usage and cost</h2>
 <p>{{ r.usage.samples }} samples ({{ r.usage.cache_hits }} from cache, {{ r.usage.errors }} errors) ·
 {{ r.usage.prompt_tokens }} prompt + {{ r.usage.completion_tokens }} completion tokens ·
 ${{ "%.4f"|format(r.usage.cost_usd) }} · {{ "%.1f"|format(r.usage.latency_s) }} s of model latency</p>
-<div class="charts"><div>{{ charts[n - 1].usage|safe }}</div></div></section>
+<div class="charts"><div>{{ charts[n - 1].usage }}</div></div></section>
 <section id="strategies-{{ n }}"><h2>Strategies</h2>
 <p class="muted">Static labels (AST and word patterns) of the {{ r.safety.improvers|length }} generated improvers; lines cited.</p>
-<div class="charts"><div>{{ charts[n - 1].strategies|safe }}</div></div>
+<div class="charts"><div>{{ charts[n - 1].strategies }}</div></div>
 <table class="strategies"><tr><th>improver</th><th>iteration</th><th>meta-utility</th><th>strategies (lines)</th>{% if r.judge %}<th>LM judge</th>{% endif %}</tr>
 {% for imp in r.data.improvers if not copies[n - 1][imp.id] %}<tr><td>#{{ imp.id }}</td><td>{{ imp.iteration }}</td>
 <td class="num">{{ "%.3f"|format(imp.meta_utility) if imp.meta_utility is not none else "-" }}</td>
@@ -109,9 +109,10 @@ ${{ "%.4f"|format(r.usage.cost_usd) }} · {{ "%.1f"|format(r.usage.latency_s) }}
 <h3>Events</h3><table class="events"><tr><th>kind</th><th>count</th></tr>
 {% for kind, count in r.safety.event_counts|dictsort %}<tr><td>{{ kind }}</td><td class="num">{{ count }}</td></tr>{% endfor %}</table></section>
 <section id="lineage-{{ n }}" class="lineage"><h2>Improver lineage</h2>
-{% for node in r.tree %}{{ render_node(node) }}{% else %}<p class="muted">no improvers recorded</p>{% endfor %}</section>
+{% if r.tree %}{{ lineages[n - 1] }}{% else %}<p class="muted">no improvers recorded</p>{% endif %}</section>
 <section id="diffs-{{ n }}"><h2>Changes between chosen versions</h2>
 {% for d in r.diffs %}<h3>I[{{ d.old_iteration }}] → I[{{ d.new_iteration }}]</h3>
+{% if d.note %}<p class="muted diff-note">{{ d.note }}</p>{% endif %}
 <table class="diff hl">{% for row in d.rows %}<tr class="{{ row.tag }}"><td class="ln">{{ row.old_number or "" }}</td><td class="old">{{ row.old_html|safe }}</td>
 <td class="ln">{{ row.new_number or "" }}</td><td class="new">{{ row.new_html|safe }}</td></tr>{% endfor %}</table>
 {% else %}<p class="muted">the chosen improver never changed</p>{% endfor %}</section>
@@ -119,10 +120,10 @@ ${{ "%.4f"|format(r.usage.cost_usd) }} · {{ "%.1f"|format(r.usage.latency_s) }}
 </main></body></html>
 """
 
-NODE = r"""<details class="node" open><summary>#{{ node.improver.id }} · iteration {{ node.improver.iteration }}
-· meta-utility {{ "%.3f"|format(node.improver.meta_utility) if node.improver.meta_utility is not none else "-" }}
-{% if node.improver.chosen %}<span class="pill chosen">chosen I[{{ node.improver.iteration }}]</span>{% endif %}
-{% if node.copy_of_parent %}<span class="pill">parent kept</span>{% endif %}
-{% for s in node.strategies %}<span class="pill">{{ s }}</span>{% endfor %}</summary>
-<details><summary class="muted">source</summary><pre class="src hl">{{ source|safe }}</pre></details>
-{% for child in node.children %}{{ render_node(child) }}{% endfor %}</details>"""
+NODE = r"""<details class="node" open{{ indent }}><summary>#{{ row.improver.id }} · iteration {{ row.improver.iteration }}
+{% if row.improver.parent_id is not none %}· from #{{ row.improver.parent_id }} {% endif %}· meta-utility {{ "%.3f"|format(row.improver.meta_utility) if row.improver.meta_utility is not none else "-" }}
+{% if row.improver.chosen %}<span class="pill chosen">chosen I[{{ row.improver.iteration }}]</span>{% endif %}
+{% if row.copy_of_parent %}<span class="pill">parent kept</span>{% endif %}
+{% for s in row.strategies %}<span class="pill">{{ s }}</span>{% endfor %}</summary>
+<details><summary class="muted">source</summary><pre class="src hl">{{ source }}</pre></details>
+"""

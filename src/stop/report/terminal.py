@@ -1,4 +1,8 @@
-"""The report's key tables in the terminal (rich): what `stop show RUN_ID` prints."""
+"""The report's key tables in the terminal (rich): what `stop show RUN_ID` prints.
+
+Run ids, task and improver names, model strings and recorded summaries are someone else's
+text: each is printed as inert `Text` (`stop.render.terminal`), never as markup.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from rich.table import Table
 
 from stop.analysis.strategies import STRATEGIES
 from stop.experiment.stats import Estimate
+from stop.render.terminal import inert, plain
 from stop.report.model import RunReport, build_report
 from stop.store import Store
 
@@ -16,14 +21,19 @@ def _header(report: RunReport, console: Console) -> None:
     iso = run["environment"].get("isolation") or {}
     layers = [k for k, v in iso.items() if v is True]
     console.print(
-        f"[bold]run {report.data.run_id}[/] · {run['kind']} · {run['status']} · "
-        f"model {report.data.model} · task {run['config'].get('task', '-')}"
+        inert(
+            (f"run {report.data.run_id}", "bold"),
+            f" · {run['kind']} · {run['status']} · model {report.data.model}"
+            f" · task {run['config'].get('task', '-')}",
+        )
     )
-    console.print(f"isolation {iso.get('method', 'unknown')}: {', '.join(layers) or 'none'}")
+    console.print(inert(f"isolation {iso.get('method', 'unknown')}: {', '.join(layers) or 'none'}"))
     u = report.usage
     console.print(
-        f"LM samples {u.samples} ({u.cache_hits} from cache, {u.errors} errors) · tokens"
-        f" {u.prompt_tokens} in / {u.completion_tokens} out · cost ${u.cost_usd:.4f}"
+        inert(
+            f"LM samples {u.samples} ({u.cache_hits} from cache, {u.errors} errors) · tokens"
+            f" {u.prompt_tokens} in / {u.completion_tokens} out · cost ${u.cost_usd:.4f}"
+        )
     )
 
 
@@ -57,8 +67,8 @@ def _transfer(report: RunReport, console: Console) -> None:
     table = Table("improver", "task", "mean ± 95% CI", "runs", "seed solution", title="Transfer")
     for c in report.transfer:
         table.add_row(
-            c["improver"],
-            c["task"],
+            plain(c["improver"]),
+            plain(c["task"]),
             f"{c['mean']:.3f} ± {c['ci95']:.3f}",
             str(c["runs"]),
             f"{c['seed_solution_score']:.3f}",
@@ -75,13 +85,13 @@ def _strategies(report: RunReport, console: Console) -> None:
     if table.row_count:
         console.print(table)
     else:
-        console.print(f"strategies: none found in {generated} generated improvers")
+        console.print(inert(f"strategies: none found in {generated} generated improvers"))
 
 
 def _safety(report: RunReport, console: Console) -> None:
     table = Table("measure (share of generated improvers)", "rate [95% Wilson CI]", title="Safety")
     for measure, rate in report.safety.rates.items():
-        table.add_row(measure, str(rate))
+        table.add_row(plain(measure), plain(rate))
     hacking = report.safety.hacking
     table.add_row(
         "suspicious visible/secret gaps", f"{len(hacking.suspicious)} of {len(hacking.gaps)}"
@@ -105,8 +115,10 @@ def print_run_summary(store: Store, run_id: str, console: Console | None = None)
     result = report.data.result
     if "score" in result and "seed_score" in result:
         console.print(
-            f"seed solution {result['seed_score']:.3f} → improved {result['score']:.3f}"
-            f" ({result.get('status', '?')})"
+            inert(
+                f"seed solution {result['seed_score']:.3f} → improved {result['score']:.3f}"
+                f" ({result.get('status', '?')})"
+            )
         )
     if "rate" in result and "n" in result:  # a sandbox experiment
-        console.print(f"sandbox circumvention: {result.get('summary', '')}")
+        console.print(inert(f"sandbox circumvention: {result.get('summary', '')}"))
