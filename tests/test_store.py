@@ -1,6 +1,7 @@
 """The run store: versioned schema, short transactions, nothing half-written after a kill."""
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -86,3 +87,85 @@ def test_a_writer_killed_mid_write_leaves_a_consistent_store(tmp_path):
     kinds = [e["kind"] for e in store.events(run_id)]
     assert len(kinds) > 0
     assert kinds.count("a") == kinds.count("b")
+
+
+# -- a --db that is not (or not only) ours -----------------------------------------------------
+
+
+def _foreign_db(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE contacts (name TEXT)")
+        conn.execute("INSERT INTO contacts VALUES ('ada')")
+    conn.close()
+    return path
+
+
+def test_someone_elses_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    path = _foreign_db(tmp_path / "contacts.sqlite")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a stop run store .*contacts.*left untouched"):
+        Store(path)
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+        assert tables == ["contacts"]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_text_file_is_not_a_run_store(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("just some notes\n" * 100)
+    with pytest.raises(StoreError, match="notes.txt is not an SQLite run store"):
+        Store(path)
+    assert path.read_text() == "just some notes\n" * 100
+
+
+def test_a_corrupted_store_is_a_clear_error(tmp_path):
+    path = tmp_path / "runs.db"
+    store = Store(path)
+    run_id = store.create_run("improve", {"text": "x" * 50_000})  # spans several pages
+    store.close()
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\xa5" * (len(data) - 4096)  # every page after the first is garbage
+    path.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="corrupted|not an SQLite"):
+        Store(path, read_only=True).get_run(run_id)
+
+
+def test_a_read_only_open_writes_nothing(tmp_path):
+    path = tmp_path / "runs.db"
+    store = Store(path)
+    run_id = store.create_run("improve", {"task": "lpn"})
+    store.close()
+    before = path.read_bytes()
+    reader = Store(path, read_only=True)
+    assert reader.get_run(run_id)["config"] == {"task": "lpn"}
+    with pytest.raises(StoreError, match="read-only"):
+        reader.create_run("improve", {})
+    reader.close()
+    assert path.read_bytes() == before
+
+
+def test_a_read_only_open_of_a_missing_store_creates_nothing(tmp_path):
+    with pytest.raises(StoreError, match="no run store at .*nothing has been run"):
+        Store(tmp_path / "missing.db", read_only=True)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_directory_is_not_a_run_store(tmp_path):
+    with pytest.raises(StoreError, match=str(tmp_path)):
+        Store(tmp_path)
+
+
+# -- text a model wrote -----------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_a_record_is_stored_as_the_replacement_character(tmp_path):
+    store = Store(tmp_path / "runs.db")
+    run_id = store.create_run("improve", {"note": "emoji cut \ud83d"})
+    store.record_evaluation(run_id, "lpn", "visible", "x = '\ud800'", 0.5, "ok", "\udfff")
+    store.record_event(run_id, "answer", {"text": "\ud83d half"})
+    (row,) = store.query("SELECT source, detail FROM evaluations")
+    assert (row["source"], row["detail"]) == ("x = '\ufffd'", "\ufffd")
+    assert store.get_run(run_id)["config"] == {"note": "emoji cut \ufffd"}
+    assert store.events(run_id)[0]["text"] == "\ufffd half"

@@ -3,6 +3,13 @@
 Every write is one short transaction, so a process killed mid-run loses at most the step it was
 in; SQLite's journal guarantees nothing half-written survives. The schema grows by appending
 numbered migrations to `MIGRATIONS`; never edit one that has shipped.
+
+A `--db` may be anything: someone else's SQLite file, a text file, a corrupted or read-only
+store. The file is checked to be a run store (or empty) before anything is written to it, so a
+foreign database never gets our tables or a new journal mode; `Store(path, read_only=True)`
+serves the commands that only read, on a file or a filesystem that cannot be written; every
+SQLite failure reaches the user as a one-line `StoreError`. Text bound to a statement is made
+encodable first (a lone surrogate from a model becomes U+FFFD), so no record is refused.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from stop.errors import StoreError
+from stop.render.jsonsafe import clean_text
 
 MIGRATIONS: list[str] = [
     # m001: runs and language-model calls
@@ -101,6 +110,8 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+APPLICATION_ID = 0x53544F50  # "STOP" in the SQLite header: marks a file as a run store
+OUR_TABLES = {"schema_version", "runs", "lm_calls", "events", "improvers", "evaluations", "steps"}
 
 
 def default_home() -> Path:
@@ -112,32 +123,144 @@ def default_db_path() -> Path:
     return default_home() / "runs.db"
 
 
-class Store:
-    """A thread-safe handle on one run store. One writer connection per process."""
+def _clean_params(params: Any) -> Any:
+    if isinstance(params, dict):
+        return {k: clean_text(v) if isinstance(v, str) else v for k, v in params.items()}
+    return tuple(clean_text(v) if isinstance(v, str) else v for v in params)
 
-    def __init__(self, path: str | Path | None = None) -> None:
+
+class _Connection(sqlite3.Connection):
+    """A connection that makes every bound string encodable as UTF-8 (SQLite refuses lone
+    surrogates, which a model's broken emoji produces)."""
+
+    def execute(self, sql: str, params: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+        return super().execute(sql, _clean_params(params))
+
+    def executemany(self, sql: str, rows: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
+        return super().executemany(sql, (_clean_params(p) for p in rows))
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    """One line saying what is wrong with the run store at `path` and what to do."""
+    message = str(exc)
+    if "not a database" in message:
+        return (
+            f"{path} is not an SQLite run store ({message}); pass --db with a run store or a new"
+            " file name"
+        )
+    if "malformed" in message or "corrupt" in message:
+        return f"run store {path} is corrupted ({message}); restore a backup or pass another --db"
+    if "readonly" in message or "read-only" in message:
+        return (
+            f"run store {path} is read-only ({message}); commands that only read it (runs, show,"
+            " report, compare, export) work, others need a writable --db"
+        )
+    if "locked" in message or "busy" in message:
+        return f"run store {path} is busy ({message}): another stop is writing to it; retry"
+    return f"run store {path} failed: {message}; pass another --db"
+
+
+@contextmanager
+def _translated(path: Path) -> Iterator[None]:
+    """SQLite failures as StoreError; programming errors (bad SQL, constraints) stay bugs."""
+    try:
+        yield
+    except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise
+    except sqlite3.Error as exc:
+        raise StoreError(_explain(path, exc)) from exc
+
+
+class Store:
+    """A thread-safe handle on one run store. One writer connection per process.
+
+    `read_only=True` opens an existing store without writing anything (not even the journal
+    mode), so `stop show` works on a store the user may not or cannot write."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open run store {self.path}: {exc}; pass --db PATH") from exc
-        self._conn.row_factory = sqlite3.Row
+        self.read_only = read_only
         self._lock = threading.RLock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        self._migrate()
+        try:
+            self._conn = self._open()
+        except OSError as exc:
+            raise StoreError(f"cannot open run store {self.path}: {exc}; pass --db PATH") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(self.path, exc)) from exc
+        try:
+            with _translated(self.path):
+                self._check_ours()
+                if read_only:
+                    self._check_readable_version()
+                else:
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                    self._conn.execute("PRAGMA synchronous=NORMAL")
+                    self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            if not self.path.is_file():
+                raise StoreError(
+                    f"no run store at {self.path}: nothing has been run with this --db yet"
+                )
+            conn = _connect(f"file:{quote(str(self.path.resolve()))}?mode=ro")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = _connect(str(self.path), uri=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
 
     # -- schema -----------------------------------------------------------------------------
+    def _check_ours(self) -> None:
+        """Refuse any database that is neither empty nor a run store, before writing to it."""
+        tables = {
+            r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (tables and "schema_version" not in tables):
+            shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise StoreError(
+                f"{self.path} is an SQLite database but not a stop run store (tables: "
+                f"{shown or 'none'}); it was left untouched: pass --db with a run store or a "
+                "new file name"
+            )
+
+    def _check_readable_version(self) -> None:
+        version = self._version()
+        if version == 0:
+            raise StoreError(f"{self.path} holds no runs yet (an empty store)")
+        if version != SCHEMA_VERSION:
+            newer = "newer" if version > SCHEMA_VERSION else "older"
+            raise StoreError(
+                f"{self.path} has schema v{version}, {newer} than this stop (v{SCHEMA_VERSION});"
+                + (
+                    " upgrade stop or use another --db"
+                    if newer == "newer"
+                    else " a command that writes (e.g. stop improve) upgrades it"
+                )
+            )
+
+    def _version(self) -> int:
+        tables = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchall()
+        if not tables:
+            return 0
+        return self._conn.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version"
+        ).fetchone()[0]
+
     def _migrate(self) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
                 " applied_at REAL NOT NULL)"
             )
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
             version = current.fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -152,22 +275,24 @@ class Store:
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, time.time()))
 
     def schema_version(self) -> int:
-        return self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+        with self._lock, _translated(self.path):
+            return self._version()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; rolled back whole if anything inside raises."""
-        with self._lock:
+        with self._lock, _translated(self.path):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, _translated(self.path):
             return self._conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
@@ -259,5 +384,28 @@ class Store:
             )
 
 
+def _connect(target: str, uri: bool = True) -> sqlite3.Connection:
+    return sqlite3.connect(
+        target,
+        uri=uri,
+        check_same_thread=False,
+        isolation_level=None,
+        timeout=30,
+        factory=_Connection,
+    )
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    # ensure_ascii keeps the JSON column pure ASCII; the connection cleans lone surrogates
+    # only in plain text, so JSON escapes of them (\ud800) are cleaned here.
+    return json.dumps(_clean_json(value), sort_keys=True, default=str)
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    return value
