@@ -54,8 +54,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server", choices=("llama", "standin"), default="llama")
     p.add_argument("--gguf", type=Path, help="model for the llama server (default: embedded)")
     p.add_argument("--n-ctx", type=int, default=4096)
+    p.add_argument(
+        "--server-python",
+        type=Path,
+        default=Path(sys.executable),
+        help="Python with llama-cpp-python[server] (when the harness runs with another one)",
+    )
     p.add_argument("--latency", type=float, default=0.2, help="stand-in server latency (s)")
     p.add_argument("--lock", type=Path, help="model lock held per run (/tmp/stop-model.lock)")
+    p.add_argument(
+        "--stop-python",
+        type=Path,
+        default=Path(sys.executable),
+        help="Python whose `stop` is compared (e.g. a venv with one commit installed, so work "
+        "in progress in the tree cannot change the system halfway through the benchmark)",
+    )
     p.add_argument(
         "--openevolve-modes",
         default="diff,full",
@@ -82,18 +95,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     default = sorted(d for d in EXAMPLES.iterdir() if (d / "evaluator.py").exists())
     args.tasks = [t.resolve() for t in (args.tasks or default)]
     args.calls = [int(c) for c in str(args.calls).split(",") if c.strip()]
+    args.stop_defaults = stop_improve_defaults(args.stop_python)
     return args
 
 
-def stop_improve_defaults() -> tuple[str, str]:
-    """(improver, preset) that `stop improve` uses when given none: the comparison runs what a
-    user of the command gets, whatever the current defaults are."""
-    import typer.main
-
-    from stop.cli import app
-
-    params = {p.name: p.default for p in typer.main.get_command(app).commands["improve"].params}
-    return str(params["improver"]), str(params["preset"])
+def stop_improve_defaults(python: Path) -> tuple[str, str]:
+    """(improver, preset) that `stop improve` of `python` uses when given none: the comparison
+    runs what a user of the command gets, whatever the current defaults are."""
+    probe = (
+        "import json, typer.main; from stop.cli import app; "
+        "c = typer.main.get_command(app).commands['improve']; "
+        "print(json.dumps({p.name: p.default for p in c.params if p.name in "
+        "('improver', 'preset')}))"
+    )
+    found = json.loads(subprocess.run([str(python), "-c", probe], capture_output=True,
+                                      text=True, check=True, cwd="/").stdout)  # fmt: skip
+    return str(found["improver"]), str(found["preset"])
 
 
 def systems(args: argparse.Namespace, calls: int) -> list[tuple[str, str, dict]]:
@@ -104,7 +121,7 @@ def systems(args: argparse.Namespace, calls: int) -> list[tuple[str, str, dict]]
             raise SystemExit(f"--openevolve-modes: unknown mode {mode!r} (diff or full)")
         extra = {"mode": mode, "iterations": calls, "enforce_blocks": not args.free_edits}
         out.append((system_name("openevolve", extra), "openevolve", extra))
-    improver, preset = stop_improve_defaults()
+    improver, preset = args.stop_defaults
     extra = {"improver": improver, "preset": preset}
     out.append((system_name("stop", extra), "stop", extra))
     if args.improver:
@@ -262,12 +279,12 @@ def run_all(
                             "workdir": str(workdir / label),
                             **extra,
                         }
-                        python = oe_python if kind == "openevolve" else Path(sys.executable)
+                        python = oe_python if kind == "openevolve" else args.stop_python
                         # The model is loaded only while this one run holds the lock.
                         with model_lock(args.lock):
                             server = start_server(
                                 args.server, workdir, gguf=gguf, n_ctx=args.n_ctx,
-                                latency=args.latency, port=port,
+                                latency=args.latency, port=port, python=args.server_python,
                             )  # fmt: skip
                             try:
                                 out, wall = run_child(

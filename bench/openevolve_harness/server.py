@@ -58,6 +58,7 @@ def start_server(
     latency: float = 0.2,
     threads: int | None = None,
     port: int | None = None,
+    python: Path | None = None,
 ) -> LMServer:
     """Start the server (on `port`, else a free one) and wait until it answers /v1/models;
     RuntimeError with its log if not."""
@@ -67,7 +68,7 @@ def start_server(
         if gguf is None:
             raise ValueError("the llama server needs a GGUF path")
         cmd = [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+            str(python or sys.executable), "-m", "llama_cpp.server", "--model", str(gguf),
             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
             "--model_alias", "local",
         ]  # fmt: skip
