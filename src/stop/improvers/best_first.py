@@ -1,0 +1,162 @@
+import ast
+import importlib.util
+
+from helpers import extract_code
+
+# Generic directions, one per sample of a call, so the samples of one call explore different
+# algorithms instead of six paraphrases of the same one (small models copy what they are shown).
+IDEAS = [
+    "if the possible answers are few (for example all subsets or assignments of a small set), "
+    "try every one of them and keep the one that agrees best with the data you are given",
+    "build a good answer greedily, then improve it with local search: repeatedly change one "
+    "part of the answer when that makes it better, until nothing improves",
+    "use the whole time limit: keep a best answer, try many random variations of it in a loop "
+    "and keep any that is better",
+    "use numpy arrays and vectorised operations instead of Python loops, so that more work "
+    "fits in the time limit",
+    "find the mistakes the current program makes and fix them; keep what already works",
+    "think about the mathematical structure of the problem and compute the answer directly",
+]
+
+
+def improve_algorithm(initial_solution, utility, language_model):
+    """Best-first improvement for small models: short prompts that ask for the whole program
+    once, a different idea per sample, candidates checked and cleaned before they are scored,
+    duplicates skipped, and a candidate re-scored before it replaces the best (the utility is
+    noisy, so one lucky score must not hide real gains)."""
+    entry = _entry_point(initial_solution, utility.str)
+    programs = {_key(initial_solution): initial_solution}  # normalised program -> its source
+    scores = {_key(initial_solution): [utility(initial_solution)]}  # -> its utility scores
+    best = _key(initial_solution)
+    for round_index in range(language_model.budget):
+        n_messages = min(language_model.max_responses_per_call, utility.budget - utility.uses)
+        if n_messages <= 0:
+            break
+        score = sum(scores[best]) / len(scores[best])
+        messages = [
+            _prompt(programs[best], score, utility.str, entry, IDEAS[i % len(IDEAS)])
+            for i in range(round_index, round_index + n_messages)
+        ]
+        responses = language_model.batch_prompt(_EXPERTISE, messages, temperature=0.8)
+        for code in extract_code(responses):
+            candidate = _clean(code, entry)
+            key = _key(candidate)
+            if candidate is None or key in scores or utility.uses >= utility.budget:
+                continue  # broken, a duplicate (or unchanged), or no budget left
+            programs[key], scores[key] = candidate, [utility(candidate)]
+            if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
+                scores[key].append(utility(candidate))  # confirm before it replaces the best
+            if _mean(scores[key]) > _mean(scores[best]):
+                best = key
+    return programs[best]
+
+
+_EXPERTISE = (
+    "You are an expert computer science researcher and programmer, especially skilled at"
+    " optimizing algorithms."
+)
+
+
+def _prompt(program, score, utility_text, entry, idea):
+    header = _header(program, entry)
+    return f"""A Python program is scored by this utility:
+```python
+{utility_text}
+```
+
+The current program (score {score:.3f}):
+```python
+{program}
+```
+
+Write a new, better version. Idea: {idea}.
+Only the Python standard library and numpy are available. Do not repeat the utility.
+Reply with the complete program in one ```python block, starting with:
+```python
+{header}
+```"""
+
+
+def _mean(values):
+    return sum(values) / len(values)
+
+
+def _entry_point(source, utility_text):
+    """The function the utility calls: the initial solution's top-level function named in the
+    utility's text (the last one if several are), else its last top-level function."""
+    try:
+        names = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    except SyntaxError:
+        return None
+    named = [name for name in names if name in utility_text]
+    return (named or names or [None])[-1]
+
+
+def _header(program, entry):
+    for line in program.splitlines():
+        if entry and line.startswith(f"def {entry}("):
+            return line
+    return program.splitlines()[0] if program.strip() else ""
+
+
+def _clean(code, entry):
+    """The candidate as a module that only defines things, or None if it cannot work: no code,
+    a syntax error that dropping an unfinished tail does not fix, no entry point, or an import
+    of a module this environment does not have. Top-level test code, a copied utility and
+    `if __name__ == "__main__":` blocks are dropped (they would run, and fail, on import)."""
+    if not code:
+        return None
+    lines = code.split("\n")
+    tree = None
+    while lines:
+        try:
+            tree = ast.parse("\n".join(lines))
+            break
+        except SyntaxError:
+            lines.pop()  # an answer cut off at the token limit: keep its complete part
+    if tree is None:
+        return None
+    kept = [node for node in tree.body if _keep(node, entry)]
+    functions = [n.name for n in kept if isinstance(n, ast.FunctionDef)]
+    for node in kept:
+        for module in _imported(node):
+            if importlib.util.find_spec(module) is None:
+                return None  # e.g. sklearn: the candidate could only fail
+    source = "\n\n".join("\n".join(lines[_first_line(n) - 1 : n.end_lineno]) for n in kept)
+    if entry and entry not in functions:
+        if len(functions) != 1:
+            return None
+        source += f"\n\n{entry} = {functions[0]}"  # the one function, under another name
+    return source + "\n"
+
+
+def _first_line(node):
+    decorators = getattr(node, "decorator_list", None)
+    return decorators[0].lineno if decorators else node.lineno
+
+
+def _keep(node, entry):
+    """Definitions stay; statements that would run the program or a copied utility on import
+    (prints, calls, loops, `if __name__ == "__main__":`) go."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return node.name != "utility"
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        calls = [n.func for n in ast.walk(node) if isinstance(n, ast.Call)]
+        return not any(isinstance(f, ast.Name) and f.id in (entry, "utility") for f in calls)
+    return isinstance(node, (ast.Import, ast.ImportFrom))
+
+
+def _imported(node):
+    if isinstance(node, ast.Import):
+        return [alias.name.split(".")[0] for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return [node.module.split(".")[0]]
+    return []
+
+
+def _key(source):
+    """The program up to formatting and comments (so reformatted copies count as duplicates)."""
+    try:
+        return ast.dump(ast.parse(source))
+    except (SyntaxError, ValueError, TypeError):
+        return source
