@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--gguf", type=Path, help="model for the llama server (default: embedded)")
     p.add_argument("--n-ctx", type=int, default=4096)
     p.add_argument(
+        "--threads", type=int, default=os.cpu_count(), help="llama server threads (all cores)"
+    )
+    p.add_argument(
         "--server-python",
         type=Path,
         default=Path(sys.executable),
@@ -285,6 +288,7 @@ def run_all(
                             server = start_server(
                                 args.server, workdir, gguf=gguf, n_ctx=args.n_ctx,
                                 latency=args.latency, port=port, python=args.server_python,
+                                threads=args.threads,
                             )  # fmt: skip
                             try:
                                 out, wall = run_child(
