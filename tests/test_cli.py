@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from stop.store import Store
+
 
 def stop(*args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-c", "from stop.cli import main; main()", *args]
@@ -17,6 +19,7 @@ def test_help_lists_the_main_commands():
 
 
 def test_a_user_error_is_one_line_without_a_traceback(tmp_path):
+    Store(tmp_path / "runs.db").close()
     result = stop("show", "no-such-run", "--db", str(tmp_path / "runs.db"))
     assert result.returncode == 1
     assert "error:" in result.stderr and "stop runs" in result.stderr

@@ -150,7 +150,7 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
         )
     if "malformed" in message or "corrupt" in message:
         return f"run store {path} is corrupted ({message}); restore a backup or pass another --db"
-    if "readonly" in message or "read-only" in message:
+    if "readonly" in message or "read-only" in message or _read_only_place(path):
         return (
             f"run store {path} is read-only ({message}); commands that only read it (runs, show,"
             " report, compare, export) work, others need a writable --db"
@@ -158,6 +158,17 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     if "locked" in message or "busy" in message:
         return f"run store {path} is busy ({message}): another stop is writing to it; retry"
     return f"run store {path} failed: {message}; pass another --db"
+
+
+def _read_only_place(path: Path) -> bool:
+    """Whether the store or its folder cannot be written (a read-only mount stops even root)."""
+    for place in (path, path.parent):
+        try:
+            if os.statvfs(place).f_flag & os.ST_RDONLY or not os.access(place, os.W_OK):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 @contextmanager
@@ -206,13 +217,32 @@ class Store:
                 raise StoreError(
                     f"no run store at {self.path}: nothing has been run with this --db yet"
                 )
-            conn = _connect(f"file:{quote(str(self.path.resolve()))}?mode=ro")
+            conn = self._open_read_only()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = _connect(str(self.path), uri=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        conn = _connect(uri)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            # A WAL store in a directory we cannot write: SQLite cannot create the shared-memory
+            # file it reads through. With no pending WAL the file alone is the whole store, so
+            # it can be read as immutable; with one, reading it so would miss committed runs.
+            conn.close()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"run store {self.path} is read-only and its latest writes are still in "
+                    f"{wal.name}; open it once where it can be written, or copy the folder"
+                ) from None
+            return _connect(uri + "&immutable=1")
 
     # -- schema -----------------------------------------------------------------------------
     def _check_ours(self) -> None:
