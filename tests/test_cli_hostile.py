@@ -316,3 +316,14 @@ def test_show_json_is_strict_json(tmp_path):
     run_id = _finished_run(db)
     result = stop("show", run_id, "--json", "--db", str(db))
     assert json.loads(result.out, parse_constant=lambda c: 1 / 0)["config"]["t"] is None
+
+
+def test_a_report_output_that_is_a_directory_is_one_line(tmp_path):
+    db = tmp_path / "r.db"
+    run_id = _finished_run(db)
+    line = one_error_line(stop("report", run_id, "--db", str(db), "-o", str(tmp_path)))
+    assert "cannot write the report" in line
+
+
+def test_a_directory_as_db_is_one_line(tmp_path):
+    assert f"{tmp_path} is a directory" in one_error_line(stop("runs", "--db", str(tmp_path)))

@@ -169,3 +169,12 @@ def test_a_lone_surrogate_in_a_record_is_stored_as_the_replacement_character(tmp
     assert (row["source"], row["detail"]) == ("x = '\ufffd'", "\ufffd")
     assert store.get_run(run_id)["config"] == {"note": "emoji cut \ufffd"}
     assert store.events(run_id)[0]["text"] == "\ufffd half"
+
+
+def test_a_damaged_json_record_is_a_store_error(tmp_path):
+    store = Store(tmp_path / "runs.db")
+    run_id = store.create_run("improve", {})
+    with store.transaction() as conn:
+        conn.execute("UPDATE runs SET config_json = '{not json' WHERE id = ?", (run_id,))
+    with pytest.raises(StoreError, match="damaged record"):
+        store.get_run(run_id)

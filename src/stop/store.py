@@ -212,6 +212,8 @@ class Store:
             raise
 
     def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory; pass --db with a run store file")
         if self.read_only:
             if not self.path.is_file():
                 raise StoreError(
@@ -325,6 +327,16 @@ class Store:
         with self._lock, _translated(self.path):
             return self._conn.execute(sql, params).fetchall()
 
+    def decode(self, text: str | bytes) -> Any:
+        """A JSON column's value; StoreError (not a traceback) when a record is damaged."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"run store {self.path} holds a damaged record ({exc}); restore a backup or pass"
+                " another --db"
+            ) from exc
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -354,10 +366,10 @@ class Store:
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.path}; `stop runs` lists the runs")
         row = dict(rows[0])
-        row["config"] = json.loads(row.pop("config_json"))
-        row["environment"] = json.loads(row.pop("environment_json"))
+        row["config"] = self.decode(row.pop("config_json"))
+        row["environment"] = self.decode(row.pop("environment_json"))
         result = row.pop("result_json")
-        row["result"] = json.loads(result) if result else None
+        row["result"] = self.decode(result) if result else None
         return row
 
     def list_runs(self) -> list[dict[str, Any]]:
@@ -379,14 +391,14 @@ class Store:
             sql += " AND kind = ?"
             params += (kind,)
         rows = self.query(sql + " ORDER BY id", params)
-        return [{"kind": r["kind"], **json.loads(r["payload_json"])} for r in rows]
+        return [{"kind": r["kind"], **self.decode(r["payload_json"])} for r in rows]
 
     def step_result(self, run_id: str, step_key: str) -> Any | None:
         """The stored result of a completed step, or None if it has not completed."""
         rows = self.query(
             "SELECT result_json FROM steps WHERE run_id = ? AND step_key = ?", (run_id, step_key)
         )
-        return json.loads(rows[0][0]) if rows else None
+        return self.decode(rows[0][0]) if rows else None
 
     def complete_step(self, run_id: str, step_key: str, result: Any) -> None:
         with self.transaction() as conn:

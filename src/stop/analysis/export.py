@@ -9,7 +9,6 @@ a partial export that looks complete.
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,14 +38,14 @@ def records(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
     for table, column in TABLES.items():
         order = "created_at" if table == "steps" else "rowid"
         rows = store.query(f"SELECT * FROM {table} WHERE {column} = ? ORDER BY {order}", (run_id,))
-        out[table] = [_decode(dict(r)) for r in rows]
+        out[table] = [_decode(store, dict(r)) for r in rows]
     return out
 
 
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
+def _decode(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     for key in [k for k in row if k.endswith("_json")]:
         value = row.pop(key)
-        row[key[: -len("_json")]] = json.loads(value) if value else None
+        row[key[: -len("_json")]] = store.decode(value) if value else None
     return row
 
 
