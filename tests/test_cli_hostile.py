@@ -327,3 +327,58 @@ def test_a_report_output_that_is_a_directory_is_one_line(tmp_path):
 
 def test_a_directory_as_db_is_one_line(tmp_path):
     assert f"{tmp_path} is a directory" in one_error_line(stop("runs", "--db", str(tmp_path)))
+
+
+# -- whole runs -------------------------------------------------------------------------------
+
+
+def test_default_transfer_then_report_writes_the_report(tmp_path):
+    db = str(tmp_path / "r.db")
+    ran = stop(
+        "transfer",
+        "--model",
+        "scripted",
+        "--preset",
+        "demo",
+        "--tasks",
+        "parity",
+        "--seeds",
+        "1",
+        "--db",
+        db,
+    )
+    assert ran.code == 0, ran.err
+    (run,) = Store(db, read_only=True).list_runs()
+    out = tmp_path / "report.html"
+    assert stop("report", run["id"], "--db", db, "-o", str(out)).code == 0
+    assert "<th>seed</th>" in out.read_text()  # the default improver is called "seed"
+
+
+def test_an_improver_returning_a_lone_surrogate_does_not_crash_improve(tmp_path):
+    improver = tmp_path / "improver.py"
+    improver.write_text(
+        "def improve_algorithm(initial_solution, utility, language_model):\n"
+        "    return initial_solution + '# ' + chr(0xD83D) + '\\n'\n"
+    )
+    db = str(tmp_path / "r.db")
+    ran = stop(
+        "improve",
+        "lpn",
+        "--improver",
+        str(improver),
+        "--model",
+        "scripted",
+        "--preset",
+        "demo",
+        "--db",
+        db,
+    )
+    assert ran.code == 0, ran.err
+    sources = [
+        r["source"] for r in Store(db, read_only=True).query("SELECT source FROM evaluations")
+    ]
+    assert any("# \ufffd" in s for s in sources)
+    exported = tmp_path / "r.jsonl"
+    (run,) = Store(db, read_only=True).list_runs()
+    assert stop("export", run["id"], "--db", db, "-o", str(exported)).code == 0
+    exported.read_text(encoding="utf-8")
