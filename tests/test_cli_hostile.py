@@ -382,3 +382,41 @@ def test_an_improver_returning_a_lone_surrogate_does_not_crash_improve(tmp_path)
     (run,) = Store(db, read_only=True).list_runs()
     assert stop("export", run["id"], "--db", db, "-o", str(exported)).code == 0
     exported.read_text(encoding="utf-8")
+
+
+def test_markup_and_escapes_in_an_lm_servers_error_body_are_one_inert_line(tmp_path):
+    import http.server
+    import threading
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            body = json.dumps(
+                {"error": {"message": f"bad [/x] request{ESC} [link=http://e.example]x"}}
+            )
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1#m"
+        line = one_error_line(
+            stop(
+                "lm",
+                "ask",
+                "hi",
+                "--model",
+                f"openai-compatible:{url}",
+                "--no-cache",
+                "--db",
+                str(tmp_path / "r.db"),
+            )
+        )
+    finally:
+        server.shutdown()
+    assert "[/x]" in line and "\\x1b]0;pwned" in line
