@@ -420,3 +420,9 @@ def test_markup_and_escapes_in_an_lm_servers_error_body_are_one_inert_line(tmp_p
     finally:
         server.shutdown()
     assert "[/x]" in line and "\\x1b]0;pwned" in line
+
+
+def test_a_fifo_as_a_task_file_is_one_line_without_waiting(tmp_path):
+    fifo = tmp_path / "task.py"
+    os.mkfifo(fifo)
+    assert "is not a regular file" in one_error_line(stop("tasks", "show", str(fifo)))

@@ -85,7 +85,7 @@ def _user_scorer(fn: Any, path: Path):
 
 def load_user_task(path: Path) -> Task:
     """The task defined by the Python file at `path`; TaskError names anything missing."""
-    if not path.is_file():
+    if not path.exists():
         raise TaskError(
             f"task file {path} not found: pass a built-in task name (see `stop tasks list`), "
             "a .py task file or an OpenEvolve folder"
