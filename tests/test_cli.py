@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from stop.store import Store
 
 
@@ -39,3 +41,19 @@ def test_a_malformed_task_file_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert "DESCRIPTION" in result.stderr or "utility" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unexpected_exception_is_one_line_asking_for_a_bug_report(monkeypatch, capsys):
+    from stop import cli
+
+    def broken() -> None:
+        raise RuntimeError("boom [/x]")
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.setattr(sys, "argv", ["stop", "runs"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 70
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: RuntimeError: boom [/x]") and "--debug" in err
+    assert "Traceback" not in err
