@@ -18,12 +18,19 @@ from stop.errors import TaskError
 from stop.inputs import read_text_file
 from stop.tasks.base import Score, Task
 
+EXAMPLE = """\
+SEED = "def algorithm(x):\\n    return x\\n"
+DESCRIPTION = "Return a number as close to 3 as you can."
+def utility(solution_source: str) -> float:
+    from stop.tasks import run_candidate
+    (result,) = run_candidate(solution_source, "algorithm", [[1.0]], cpu_seconds=0.1)
+    return 1 / (1 + abs(result.value - 3)) if result.ok else 0.0"""
+
 
 def _fail(path: Path, problem: str) -> TaskError:
-    # One line: the example that used to follow is in docs/tasks.md ("Your own task").
     return TaskError(
-        f"task file {path}: {problem}; a task file defines SEED (source), DESCRIPTION and "
-        'utility(solution_source) -> float (docs/tasks.md, "Your own task")'
+        f"task file {path}: {problem}. A task file defines SEED, DESCRIPTION and utility, "
+        f"for example:\n{EXAMPLE}"
     )
 
 
