@@ -111,7 +111,6 @@ MIGRATIONS: list[str] = [
 
 SCHEMA_VERSION = len(MIGRATIONS)
 APPLICATION_ID = 0x53544F50  # "STOP" in the SQLite header: marks a file as a run store
-OUR_TABLES = {"schema_version", "runs", "lm_calls", "events", "improvers", "evaluations", "steps"}
 
 
 def default_home() -> Path:
@@ -253,7 +252,10 @@ class Store:
             r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-        if app_id not in (0, APPLICATION_ID) or (tables and "schema_version" not in tables):
+        # Ours: marked with our application id, or (a store from before the mark) holding our
+        # version and runs tables; a foreign file with its own `schema_version` is not enough.
+        ours = app_id == APPLICATION_ID or (app_id == 0 and {"schema_version", "runs"} <= tables)
+        if (tables and not ours) or app_id not in (0, APPLICATION_ID):
             shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
             raise StoreError(
                 f"{self.path} is an SQLite database but not a stop run store (tables: "
@@ -292,7 +294,8 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
                 " applied_at REAL NOT NULL)"
             )
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
             version = current.fetchone()[0]
             if version > SCHEMA_VERSION:
