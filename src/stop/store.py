@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from stop.errors import StoreError
 from stop.render.jsonsafe import clean_text
+from stop.store_sqlite import connect, explain, translated
 
 MIGRATIONS: list[str] = [
     # m001: runs and language-model calls
@@ -122,65 +123,6 @@ def default_db_path() -> Path:
     return default_home() / "runs.db"
 
 
-def _clean_params(params: Any) -> Any:
-    if isinstance(params, dict):
-        return {k: clean_text(v) if isinstance(v, str) else v for k, v in params.items()}
-    return tuple(clean_text(v) if isinstance(v, str) else v for v in params)
-
-
-class _Connection(sqlite3.Connection):
-    """A connection that makes every bound string encodable as UTF-8 (SQLite refuses lone
-    surrogates, which a model's broken emoji produces)."""
-
-    def execute(self, sql: str, params: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
-        return super().execute(sql, _clean_params(params))
-
-    def executemany(self, sql: str, rows: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
-        return super().executemany(sql, (_clean_params(p) for p in rows))
-
-
-def _explain(path: Path, exc: sqlite3.Error) -> str:
-    """One line saying what is wrong with the run store at `path` and what to do."""
-    message = str(exc)
-    if "not a database" in message:
-        return (
-            f"{path} is not an SQLite run store ({message}); pass --db with a run store or a new"
-            " file name"
-        )
-    if "malformed" in message or "corrupt" in message:
-        return f"run store {path} is corrupted ({message}); restore a backup or pass another --db"
-    if "readonly" in message or "read-only" in message or _read_only_place(path):
-        return (
-            f"run store {path} is read-only ({message}); commands that only read it (runs, show,"
-            " report, compare, export) work, others need a writable --db"
-        )
-    if "locked" in message or "busy" in message:
-        return f"run store {path} is busy ({message}): another stop is writing to it; retry"
-    return f"run store {path} failed: {message}; pass another --db"
-
-
-def _read_only_place(path: Path) -> bool:
-    """Whether the store or its folder cannot be written (a read-only mount stops even root)."""
-    for place in (path, path.parent):
-        try:
-            if os.statvfs(place).f_flag & os.ST_RDONLY or not os.access(place, os.W_OK):
-                return True
-        except OSError:
-            continue
-    return False
-
-
-@contextmanager
-def _translated(path: Path) -> Iterator[None]:
-    """SQLite failures as StoreError; programming errors (bad SQL, constraints) stay bugs."""
-    try:
-        yield
-    except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
-        raise
-    except sqlite3.Error as exc:
-        raise StoreError(_explain(path, exc)) from exc
-
-
 class Store:
     """A thread-safe handle on one run store. One writer connection per process.
 
@@ -196,9 +138,9 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot open run store {self.path}: {exc}; pass --db PATH") from exc
         except sqlite3.Error as exc:
-            raise StoreError(_explain(self.path, exc)) from exc
+            raise StoreError(explain(self.path, exc)) from exc
         try:
-            with _translated(self.path):
+            with translated(self.path):
                 self._check_ours()
                 if read_only:
                     self._check_readable_version()
@@ -221,14 +163,14 @@ class Store:
             conn = self._open_read_only()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = _connect(str(self.path), uri=False)
+            conn = connect(str(self.path), uri=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
     def _open_read_only(self) -> sqlite3.Connection:
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
-        conn = _connect(uri)
+        conn = connect(uri)
         try:
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             return conn
@@ -243,7 +185,7 @@ class Store:
                     f"run store {self.path} is read-only and its latest writes are still in "
                     f"{wal.name}; open it once where it can be written, or copy the folder"
                 ) from None
-            return _connect(uri + "&immutable=1")
+            return connect(uri + "&immutable=1")
 
     # -- schema -----------------------------------------------------------------------------
     def _check_ours(self) -> None:
@@ -310,13 +252,13 @@ class Store:
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, time.time()))
 
     def schema_version(self) -> int:
-        with self._lock, _translated(self.path):
+        with self._lock, translated(self.path):
             return self._version()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; rolled back whole if anything inside raises."""
-        with self._lock, _translated(self.path):
+        with self._lock, translated(self.path):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -327,7 +269,7 @@ class Store:
             self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        with self._lock, _translated(self.path):
+        with self._lock, translated(self.path):
             return self._conn.execute(sql, params).fetchall()
 
     def decode(self, text: str | bytes) -> Any:
@@ -427,17 +369,6 @@ class Store:
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, task, utility, source, score, status, detail, time.time()),
             )
-
-
-def _connect(target: str, uri: bool = True) -> sqlite3.Connection:
-    return sqlite3.connect(
-        target,
-        uri=uri,
-        check_same_thread=False,
-        isolation_level=None,
-        timeout=30,
-        factory=_Connection,
-    )
 
 
 def _dumps(value: Any) -> str:
