@@ -170,3 +170,11 @@ def test_stop_scores_a_folder_as_openevolve_itself_does(
     assert done.returncode == 0, done.stderr[-2000:]
     expected = json.loads(done.stdout.splitlines()[-1])["fitness"]
     assert task.score(block, split="test").value == pytest.approx(expected, rel=1e-12)
+
+
+def test_stop_draws_as_many_lm_samples_as_openevolve_whatever_its_improver() -> None:
+    from openevolve_harness.run_stop import budget
+
+    assert budget("seed", 24, 6) == (1, 24)  # one batch_prompt of all 24 samples
+    assert budget("hill_climb", 24, 6) == (4, 6)  # 4 calls of the preset's 6 samples
+    assert budget("hill_climb", 4, 6) == (1, 4)
