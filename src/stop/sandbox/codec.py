@@ -178,7 +178,7 @@ def _element(x: Any, dtype: np.dtype) -> Any:
             return x
         raise DecodeError(f"{x} is out of range for dtype {dtype}")
     if kind == "f" and type(x) in (float, int):
-        if math.isfinite(x) and abs(x) > np.finfo(dtype).max:
+        if math.isfinite(x) and abs(x) > float(np.finfo(dtype).max):
             raise DecodeError(f"{x} is out of range for dtype {dtype}")
         return x
     if kind == "U" and type(x) is str and len(x) <= dtype.itemsize // 4:
@@ -207,7 +207,7 @@ def _safe_dtype(name: Any) -> np.dtype:
         raise DecodeError("missing or malformed dtype")
     try:
         dtype = np.dtype(name)
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 - numpy's parser raises TypeError, ValueError, SyntaxError
         raise DecodeError(f"unknown dtype {name!r}") from None
     if dtype.kind not in _SAFE_KINDS or dtype.fields or dtype.subdtype:
         raise DecodeError(f"refusing dtype {name}")
