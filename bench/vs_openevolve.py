@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--gguf", type=Path, help="model for the llama server (default: embedded)")
     p.add_argument("--n-ctx", type=int, default=4096)
     p.add_argument(
+        "--threads", type=int, default=os.cpu_count(), help="llama server threads (all cores)"
+    )
+    p.add_argument(
         "--server-python",
         type=Path,
         default=Path(sys.executable),
@@ -244,7 +247,7 @@ def report(r: RunRecord) -> None:
 def run_all(
     args: argparse.Namespace, oe_python: Path, workdir: Path, progress=None
 ) -> tuple[list, dict]:
-    """Every (seed, budget, task, system) run; `progress(records, initial)` after each one."""
+    """Every (budget, seed, task, system) run; `progress(records, initial)` after each one."""
     from stop.tasks import load_task
 
     gguf = args.gguf
@@ -262,9 +265,10 @@ def run_all(
         initial = initial_scores(tasks, args.initial_repeats)
         for name, s in initial.items():
             print(f"  initial {name}: {s.mean:.4f} (sd {s.sd:.4f} over {s.n})", flush=True)
-        # Seed-major order: a run cut short still has every task, budget and system evenly.
-        for seed in range(args.seeds):
-            for calls in args.calls:
+        # Budget-major, then seed-major: a benchmark cut short has every seed of the smaller
+        # budgets, and every task and system at similar counts.
+        for calls in args.calls:
+            for seed in range(args.seeds):
                 for folder, task in tasks.items():
                     for _name, kind, extra in systems(args, calls):
                         label = f"{folder.name}.{kind}.{len(records)}"
@@ -285,6 +289,7 @@ def run_all(
                             server = start_server(
                                 args.server, workdir, gguf=gguf, n_ctx=args.n_ctx,
                                 latency=args.latency, port=port, python=args.server_python,
+                                threads=args.threads,
                             )  # fmt: skip
                             try:
                                 out, wall = run_child(

@@ -3,6 +3,10 @@
 import subprocess
 import sys
 
+import pytest
+
+from stop.store import Store
+
 
 def stop(*args: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-c", "from stop.cli import main; main()", *args]
@@ -17,6 +21,7 @@ def test_help_lists_the_main_commands():
 
 
 def test_a_user_error_is_one_line_without_a_traceback(tmp_path):
+    Store(tmp_path / "runs.db").close()
     result = stop("show", "no-such-run", "--db", str(tmp_path / "runs.db"))
     assert result.returncode == 1
     assert "error:" in result.stderr and "stop runs" in result.stderr
@@ -36,3 +41,19 @@ def test_a_malformed_task_file_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert "DESCRIPTION" in result.stderr or "utility" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unexpected_exception_is_one_line_asking_for_a_bug_report(monkeypatch, capsys):
+    from stop import cli
+
+    def broken() -> None:
+        raise RuntimeError("boom [/x]")
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.setattr(sys, "argv", ["stop", "runs"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 70
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: RuntimeError: boom [/x]") and "--debug" in err
+    assert "Traceback" not in err

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+import tracemalloc
 
 import pytest
 
-from stop.errors import BudgetExceeded
+from stop.errors import BudgetExceeded, LMError
 from stop.lm import BudgetedLanguageModel, ScriptedModel
 
 
@@ -152,3 +153,41 @@ def test_requests_in_one_batch_run_concurrently_up_to_the_limit():
     assert lm.batch_prompt("expert", ["a", "b", "c", "d", "e", "f"]) == ["ok"] * 6
     assert peak == 3
     assert time.perf_counter() - start < 1.0  # 2 rounds of 0.2 s, not 6
+
+
+def test_a_huge_n_responses_is_refused_before_any_list_is_built():
+    model = numbered()
+    lm = proxy(model)
+    tracemalloc.start()
+    try:
+        with pytest.raises(BudgetExceeded, match="100000000 messages in one call"):
+            lm.prompt("expert", "a", n_responses=10**8)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, f"{peak} bytes allocated"
+    assert model.requests == [] and lm.calls_used == 0
+
+
+@pytest.mark.parametrize("n", [-1, 1.5, "2", True, None], ids=repr)
+def test_n_responses_must_be_a_non_negative_int(n):
+    with pytest.raises(LMError, match="n_responses must be a non-negative int"):
+        proxy().prompt("expert", "a", n_responses=n)
+
+
+@pytest.mark.parametrize(
+    "temperature", [float("nan"), float("inf"), -0.1, 2.01, "0.7", True, None], ids=repr
+)
+def test_a_temperature_outside_0_to_2_never_reaches_the_model(temperature):
+    model = numbered()
+    lm = proxy(model)
+    with pytest.raises(LMError, match=r"temperature must be a finite number in \[0, 2\]"):
+        lm.prompt("expert", "a", temperature=temperature)
+    assert model.requests == [] and lm.calls_used == 0
+
+
+@pytest.mark.parametrize("temperature", [0, 0.0, 1, 2.0])
+def test_temperatures_from_0_to_2_are_accepted(temperature):
+    model = numbered()
+    proxy(model).prompt("expert", "a", temperature=temperature)
+    assert model.requests[0].temperature == float(temperature)

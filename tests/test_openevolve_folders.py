@@ -423,3 +423,33 @@ def test_circle_packing_scores_in_stop_what_its_evaluator_gives_run_directly(
     direct = json.loads(done.stdout)["combined_score"]
     task = load_task(str(root))
     assert task.score(task.seed_solution, split="test").value == direct == 1.5
+
+
+# --- scores that are not in [0, 1], and the evaluator's noise, where users see them --------
+
+
+def test_the_meta_utility_text_says_when_scores_are_not_in_0_1() -> None:
+    from stop.experiment.config import resolve_config
+    from stop.experiment.self_improve import meta_text
+
+    task = load_task(str(EXAMPLES / "circle_packing"))
+    config = resolve_config("demo")
+    assert "candidate solution any real number" in " ".join(
+        meta_text(config, task.scale_text).split()
+    )
+    assert "candidate solution in [0, 1]" in " ".join(meta_text(config).split())
+
+
+def test_cli_score_shows_the_evaluators_noise_and_the_scale(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stop.tasks.commands import app
+
+    root = folder(tmp_path, NOISY)
+    solution = tmp_path / "solution.py"
+    solution.write_text("def value():\n    return 1\n")
+    result = CliRunner().invoke(app, ["score", str(root), str(solution), "--repeats", "4"])
+    assert result.exit_code == 0, result.output
+    assert "noise: sd" in result.output and "over 4 scorings" in result.output
+    assert "any real number" in result.output
+

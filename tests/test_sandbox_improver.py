@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import resource
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
 
 from stop.errors import BudgetExceeded, SandboxError
+from stop.lm import BudgetedLanguageModel, ScriptedModel
 from stop.sandbox import Isolation, Limits, run_improver
+from stop.sandbox.improver import MAX_EVENTS
+from tests.sandbox_helpers import host_ipc_keys, host_mqueues, processes_with
 
 LIMITS = Limits(cpu_seconds=5, wall_seconds=20)
 HOSTILE = Path(__file__).parent / "hostile" / "improvers"
@@ -195,15 +202,43 @@ def _header(source: str, key: str) -> list[str]:
     )
 
 
+HOSTILE_LIMITS = Limits(cpu_seconds=1, wall_seconds=5)
+HOSTILE_KEYS = range(0x570700, 0x570800)  # the SysV IPC keys hostile programs use
+
+
+def hostile_lm(model: ScriptedModel) -> BudgetedLanguageModel:
+    """The real improver-facing LM proxy (budget 2 calls of up to 3 responses) on a fake model."""
+    return BudgetedLanguageModel(model, budget=2, max_responses_per_call=3)
+
+
 @pytest.mark.parametrize("program", HOSTILE_IMPROVERS, ids=[p.stem for p in HOSTILE_IMPROVERS])
 def test_hostile_improver_is_contained(program, monkeypatch):
+    """Each file starts with `# expect: STATUS...`, optionally `# event: KIND...` (events the
+    run must record) and `# limits: key=value ...`; `{MARKER}` in it becomes a unique token
+    that any process it leaves behind would carry in its command line."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-improver-test")
-    source = program.read_text()
-    utility, lm = ScriptedUtility(), ScriptedLM()
-    result = run_improver(source, SEED, utility, lm, Limits(cpu_seconds=1, wall_seconds=5))
+    marker = f"stop-hostile-{uuid.uuid4().hex}"
+    source = program.read_text().replace("{MARKER}", marker)
+    overrides = dict(item.split("=") for item in _header(source, "limits"))
+    limits = dataclasses.replace(HOSTILE_LIMITS, **{k: int(v) for k, v in overrides.items()})
+    assert limits.max_processes <= 4 and limits.wall_seconds <= 5
+    model = ScriptedModel(["```python\ndef algorithm(x):\n    return x\n```"])
+    utility, lm = ScriptedUtility(), hostile_lm(model)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = run_improver(source, SEED, utility, lm, limits)
     assert result.status in _header(source, "expect"), (result.status, result.error)
     kinds = {e["kind"] for e in result.events}
     assert set(_header(source, "event")) <= kinds, result.events
     # Budgets live on the host and are untouched by anything the improver did.
     assert utility.budget == 3 and lm.budget == 2 and utility.uses == len(utility.calls)
+    assert all(0 <= r.temperature <= 2 for r in model.requests)
     assert "sk-improver-test" not in (result.value or "") + result.stdout + result.stderr
+    # Bounded: in time, in host memory, in what it can make the host record.
+    assert result.wall_seconds < limits.wall_seconds + 3
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+    assert grown < 100_000, f"host memory grew by {grown} KiB"
+    assert len(result.events) <= MAX_EVENTS + 1
+    assert all(len(json.dumps(e)) < 2_000 for e in result.events)
+    # Nothing of it outlives the run, in the process table or in the host's IPC namespace.
+    assert processes_with(marker) == []
+    assert host_ipc_keys(HOSTILE_KEYS) == [] and host_mqueues(["/stop-hostile-mq"]) == []

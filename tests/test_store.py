@@ -169,3 +169,34 @@ def test_a_lone_surrogate_in_a_record_is_stored_as_the_replacement_character(tmp
     assert (row["source"], row["detail"]) == ("x = '\ufffd'", "\ufffd")
     assert store.get_run(run_id)["config"] == {"note": "emoji cut \ufffd"}
     assert store.events(run_id)[0]["text"] == "\ufffd half"
+
+
+def test_a_damaged_json_record_is_a_store_error(tmp_path):
+    store = Store(tmp_path / "runs.db")
+    run_id = store.create_run("improve", {})
+    with store.transaction() as conn:
+        conn.execute("UPDATE runs SET config_json = '{not json' WHERE id = ?", (run_id,))
+    with pytest.raises(StoreError, match="damaged record"):
+        store.get_run(run_id)
+
+
+def test_a_foreign_database_with_its_own_schema_version_table_is_still_refused(tmp_path):
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER)")
+        conn.execute("CREATE TABLE orders (id INTEGER)")
+    conn.close()
+    with pytest.raises(StoreError, match="not a stop run store"):
+        Store(path)
+
+
+def test_a_new_store_is_marked_as_a_run_store(tmp_path):
+    Store(tmp_path / "runs.db").close()
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x53544F50
+    conn.close()
+
+
+def test_an_empty_file_becomes_a_run_store(tmp_path):
+    (tmp_path / "runs.db").touch()
+    assert Store(tmp_path / "runs.db").schema_version() == SCHEMA_VERSION

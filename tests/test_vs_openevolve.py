@@ -116,3 +116,65 @@ def test_a_run_without_a_program_leaves_the_initial_one_for_both_systems() -> No
     assert outcome(task, no_candidate)[1] == "unchanged"
     assert outcome(task, {"final_source": task.seed_solution, "status": "ok"})[1] == "unchanged"
     assert outcome(task, {"final_source": changed, "status": "ok"})[1] == "changed"
+
+
+EVERY_FEATURE = ROOT / "tests" / "openevolve_folders" / "every_feature"
+EXAMPLES = ROOT / "examples"
+PACKING = (
+    "def construct_packing(n):\n    import numpy as np\n    return {centers}, np.full(n, {r})\n"
+)
+GRID = "np.array([[(i + 0.5) / 4, (j + 0.5) / 3] for j in range(3) for i in range(4)])"
+SAME_AS_OPENEVOLVE = [
+    (EVERY_FEATURE, "def guess():\n    return 30.0\n"),  # through the cascade
+    (EVERY_FEATURE, "def guess():\n    return 41.5\n"),  # a score above 1
+    (EVERY_FEATURE, "def guess():\n    return 'x'\n"),  # stage 1 fails its threshold
+    (EVERY_FEATURE, "def guess():\n    return 5000.0\n"),  # stage 2 raises
+    (EXAMPLES / "circle_packing", None),  # the initial program
+    (EXAMPLES / "circle_packing", PACKING.format(centers=GRID, r=0.125)),
+    (EXAMPLES / "circle_packing", PACKING.format(centers=GRID, r=0.2)),  # overlapping
+    (EXAMPLES / "circle_packing", "def construct_packing(n):\n    raise ValueError(n)\n"),
+    (EXAMPLES / "function_minimization", "def search_algorithm():\n    return -1.7, 0.7, 0\n"),
+    (EXAMPLES / "function_minimization", "def search_algorithm():\n    return 9, 9, 0\n"),
+]
+
+
+@pytest.fixture(scope="module")
+def openevolve_python() -> Path:
+    from openevolve_harness.venv import OpenEvolveUnavailable, ensure_openevolve
+
+    try:
+        return ensure_openevolve()[0]
+    except OpenEvolveUnavailable as exc:
+        pytest.skip(f"openevolve unavailable: {exc}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("folder", "block"), SAME_AS_OPENEVOLVE)
+def test_stop_scores_a_folder_as_openevolve_itself_does(
+    openevolve_python: Path, tmp_path: Path, folder: Path, block: str | None
+) -> None:
+    """OpenEvolve's own Evaluator and fitness (its venv, the folder's config.yaml) and stop's
+    sandboxed scoring give one program the same fitness: EvaluationResult, subprocesses,
+    threads, cascades, timeouts and scores above 1 all mean the same in both."""
+    from stop.tasks import load_task
+
+    task = load_task(str(folder))
+    block = block or task.seed_solution
+    program = tmp_path / "program.py"
+    program.write_text(task.extra["program"].attach(block))
+    done = subprocess.run(
+        [str(openevolve_python), str(BENCH / "openevolve_harness" / "oe_score.py"),
+         str(folder), str(program)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = json.loads(done.stdout.splitlines()[-1])["fitness"]
+    assert task.score(block, split="test").value == pytest.approx(expected, rel=1e-12)
+
+
+def test_stop_draws_as_many_lm_samples_as_openevolve_whatever_its_improver() -> None:
+    from openevolve_harness.run_stop import budget
+
+    assert budget("seed", 24, 6) == (1, 24)  # one batch_prompt of all 24 samples
+    assert budget("hill_climb", 24, 6) == (4, 6)  # 4 calls of the preset's 6 samples
+    assert budget("hill_climb", 4, 6) == (1, 4)

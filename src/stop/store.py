@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from stop.errors import StoreError
 from stop.render.jsonsafe import clean_text
+from stop.store_sqlite import connect, explain, translated
 
 MIGRATIONS: list[str] = [
     # m001: runs and language-model calls
@@ -111,7 +112,6 @@ MIGRATIONS: list[str] = [
 
 SCHEMA_VERSION = len(MIGRATIONS)
 APPLICATION_ID = 0x53544F50  # "STOP" in the SQLite header: marks a file as a run store
-OUR_TABLES = {"schema_version", "runs", "lm_calls", "events", "improvers", "evaluations", "steps"}
 
 
 def default_home() -> Path:
@@ -121,54 +121,6 @@ def default_home() -> Path:
 
 def default_db_path() -> Path:
     return default_home() / "runs.db"
-
-
-def _clean_params(params: Any) -> Any:
-    if isinstance(params, dict):
-        return {k: clean_text(v) if isinstance(v, str) else v for k, v in params.items()}
-    return tuple(clean_text(v) if isinstance(v, str) else v for v in params)
-
-
-class _Connection(sqlite3.Connection):
-    """A connection that makes every bound string encodable as UTF-8 (SQLite refuses lone
-    surrogates, which a model's broken emoji produces)."""
-
-    def execute(self, sql: str, params: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
-        return super().execute(sql, _clean_params(params))
-
-    def executemany(self, sql: str, rows: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
-        return super().executemany(sql, (_clean_params(p) for p in rows))
-
-
-def _explain(path: Path, exc: sqlite3.Error) -> str:
-    """One line saying what is wrong with the run store at `path` and what to do."""
-    message = str(exc)
-    if "not a database" in message:
-        return (
-            f"{path} is not an SQLite run store ({message}); pass --db with a run store or a new"
-            " file name"
-        )
-    if "malformed" in message or "corrupt" in message:
-        return f"run store {path} is corrupted ({message}); restore a backup or pass another --db"
-    if "readonly" in message or "read-only" in message:
-        return (
-            f"run store {path} is read-only ({message}); commands that only read it (runs, show,"
-            " report, compare, export) work, others need a writable --db"
-        )
-    if "locked" in message or "busy" in message:
-        return f"run store {path} is busy ({message}): another stop is writing to it; retry"
-    return f"run store {path} failed: {message}; pass another --db"
-
-
-@contextmanager
-def _translated(path: Path) -> Iterator[None]:
-    """SQLite failures as StoreError; programming errors (bad SQL, constraints) stay bugs."""
-    try:
-        yield
-    except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
-        raise
-    except sqlite3.Error as exc:
-        raise StoreError(_explain(path, exc)) from exc
 
 
 class Store:
@@ -186,9 +138,9 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot open run store {self.path}: {exc}; pass --db PATH") from exc
         except sqlite3.Error as exc:
-            raise StoreError(_explain(self.path, exc)) from exc
+            raise StoreError(explain(self.path, exc)) from exc
         try:
-            with _translated(self.path):
+            with translated(self.path):
                 self._check_ours()
                 if read_only:
                     self._check_readable_version()
@@ -201,18 +153,39 @@ class Store:
             raise
 
     def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory; pass --db with a run store file")
         if self.read_only:
             if not self.path.is_file():
                 raise StoreError(
                     f"no run store at {self.path}: nothing has been run with this --db yet"
                 )
-            conn = _connect(f"file:{quote(str(self.path.resolve()))}?mode=ro")
+            conn = self._open_read_only()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = _connect(str(self.path), uri=False)
+            conn = connect(str(self.path), uri=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        conn = connect(uri)
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            # A WAL store in a directory we cannot write: SQLite cannot create the shared-memory
+            # file it reads through. With no pending WAL the file alone is the whole store, so
+            # it can be read as immutable; with one, reading it so would miss committed runs.
+            conn.close()
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"run store {self.path} is read-only and its latest writes are still in "
+                    f"{wal.name}; open it once where it can be written, or copy the folder"
+                ) from None
+            return connect(uri + "&immutable=1")
 
     # -- schema -----------------------------------------------------------------------------
     def _check_ours(self) -> None:
@@ -221,7 +194,10 @@ class Store:
             r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-        if app_id not in (0, APPLICATION_ID) or (tables and "schema_version" not in tables):
+        # Ours: marked with our application id, or (a store from before the mark) holding our
+        # version and runs tables; a foreign file with its own `schema_version` is not enough.
+        ours = app_id == APPLICATION_ID or (app_id == 0 and {"schema_version", "runs"} <= tables)
+        if (tables and not ours) or app_id not in (0, APPLICATION_ID):
             shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
             raise StoreError(
                 f"{self.path} is an SQLite database but not a stop run store (tables: "
@@ -260,7 +236,8 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
                 " applied_at REAL NOT NULL)"
             )
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
             version = current.fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -275,13 +252,13 @@ class Store:
                 conn.execute("INSERT INTO schema_version VALUES (?, ?)", (number, time.time()))
 
     def schema_version(self) -> int:
-        with self._lock, _translated(self.path):
+        with self._lock, translated(self.path):
             return self._version()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One short write transaction; rolled back whole if anything inside raises."""
-        with self._lock, _translated(self.path):
+        with self._lock, translated(self.path):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -292,8 +269,18 @@ class Store:
             self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        with self._lock, _translated(self.path):
+        with self._lock, translated(self.path):
             return self._conn.execute(sql, params).fetchall()
+
+    def decode(self, text: str | bytes) -> Any:
+        """A JSON column's value; StoreError (not a traceback) when a record is damaged."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"run store {self.path} holds a damaged record ({exc}); restore a backup or pass"
+                " another --db"
+            ) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -324,10 +311,10 @@ class Store:
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.path}; `stop runs` lists the runs")
         row = dict(rows[0])
-        row["config"] = json.loads(row.pop("config_json"))
-        row["environment"] = json.loads(row.pop("environment_json"))
+        row["config"] = self.decode(row.pop("config_json"))
+        row["environment"] = self.decode(row.pop("environment_json"))
         result = row.pop("result_json")
-        row["result"] = json.loads(result) if result else None
+        row["result"] = self.decode(result) if result else None
         return row
 
     def list_runs(self) -> list[dict[str, Any]]:
@@ -349,14 +336,14 @@ class Store:
             sql += " AND kind = ?"
             params += (kind,)
         rows = self.query(sql + " ORDER BY id", params)
-        return [{"kind": r["kind"], **json.loads(r["payload_json"])} for r in rows]
+        return [{"kind": r["kind"], **self.decode(r["payload_json"])} for r in rows]
 
     def step_result(self, run_id: str, step_key: str) -> Any | None:
         """The stored result of a completed step, or None if it has not completed."""
         rows = self.query(
             "SELECT result_json FROM steps WHERE run_id = ? AND step_key = ?", (run_id, step_key)
         )
-        return json.loads(rows[0][0]) if rows else None
+        return self.decode(rows[0][0]) if rows else None
 
     def complete_step(self, run_id: str, step_key: str, result: Any) -> None:
         with self.transaction() as conn:
@@ -382,17 +369,6 @@ class Store:
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, task, utility, source, score, status, detail, time.time()),
             )
-
-
-def _connect(target: str, uri: bool = True) -> sqlite3.Connection:
-    return sqlite3.connect(
-        target,
-        uri=uri,
-        check_same_thread=False,
-        isolation_level=None,
-        timeout=30,
-        factory=_Connection,
-    )
 
 
 def _dumps(value: Any) -> str:

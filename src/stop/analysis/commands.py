@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from stop.errors import ConfigError
+from stop.render.terminal import console as make_console
+from stop.render.terminal import inert
 from stop.store import Store
 
-console = Console()
+console = make_console()
 
 DB = typer.Option(None, "--db", help="run store (default $STOP_HOME/runs.db)")
 
@@ -27,10 +28,20 @@ def _judge(store: Store, run_id: str, judge: str) -> None:
     static = {i.id: label_names(i.source) for i in data.generated()}
     agree = agreement(static, verdicts)
     console.print(
-        f"judge {judge}: labelled {agree.improvers} improvers; identical label sets"
-        f" {agree.exact}/{agree.improvers}, agreeing yes/no decisions"
-        f" {agree.agreeing}/{agree.decisions}"
+        inert(
+            f"judge {judge}: labelled {agree.improvers} improvers; identical label sets"
+            f" {agree.exact}/{agree.improvers}, agreeing yes/no decisions"
+            f" {agree.agreeing}/{agree.decisions}"
+        )
     )
+
+
+def _file_name(prefix: str, run_id: str, suffix: str) -> str:
+    """A default output file name for a run: the id may come from someone else's store, so
+    anything but letters, digits, `-`, `_` and `.` becomes `_` (no `../`, no slashes)."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in run_id)
+    safe = safe.lstrip(".") or "run"
+    return f"{prefix}-{safe}{suffix}" if prefix else f"{safe}{suffix}"
 
 
 def register(app: typer.Typer) -> None:
@@ -48,11 +59,11 @@ def register(app: typer.Typer) -> None:
         """Write one self-contained HTML report of a run. Example: stop report RUN_ID"""
         from stop.report.html import write_report
 
-        store = Store(db)
+        store = Store(db, read_only=not judge)  # the judge's verdicts are recorded in the run
         if judge:
             _judge(store, run_id, judge)
-        path = write_report(store, [run_id], output or Path(f"report-{run_id}.html"))
-        console.print(f"report written to {path.resolve()}")
+        path = write_report(store, [run_id], output or Path(_file_name("report", run_id, ".html")))
+        console.print(inert(f"report written to {path.resolve()}"))
 
     @app.command("compare")
     def compare_command(
@@ -65,8 +76,8 @@ def register(app: typer.Typer) -> None:
 
         if len(run_ids) < 2:
             raise ConfigError("compare needs at least two runs; for one run use `stop report`")
-        path = write_report(Store(db), run_ids, output)
-        console.print(f"comparison written to {path.resolve()}")
+        path = write_report(Store(db, read_only=True), run_ids, output)
+        console.print(inert(f"comparison written to {path.resolve()}"))
 
     @app.command("export")
     def export_command(
@@ -78,16 +89,16 @@ def register(app: typer.Typer) -> None:
         """Write every record of a run. Example: stop export RUN_ID --format csv -o out/"""
         from stop.analysis.export import export_csv, export_jsonl
 
-        store = Store(db)
-        if format == "jsonl":
-            path = output or Path(f"{run_id}.jsonl")
-            count = export_jsonl(store, run_id, path)
-        elif format == "csv":
-            path = output or Path(f"{run_id}-csv")
-            count = export_csv(store, run_id, path)
-        else:
+        if format not in ("jsonl", "csv"):
             raise ConfigError(f"unknown export format {format!r}; use --format jsonl or csv")
-        console.print(f"{count} records written to {path}")
+        store = Store(db, read_only=True)
+        if format == "jsonl":
+            path = output or Path(_file_name("", run_id, ".jsonl"))
+            count = export_jsonl(store, run_id, path)
+        else:
+            path = output or Path(_file_name("", run_id, "-csv"))
+            count = export_csv(store, run_id, path)
+        console.print(inert(f"{count} records written to {path}"))
 
     experiment = typer.Typer(help="The paper's side experiments.", no_args_is_help=True)
     app.add_typer(experiment, name="experiment")
@@ -118,8 +129,11 @@ def register(app: typer.Typer) -> None:
             max_tokens=max_tokens,
             cache=cache,
         )
-        console.print(result.summary())
+        console.print(inert(result.summary()))
         console.print(
-            f"{result.with_code} of {n} answers held code; {result.unknown} passed a use_sandbox"
-            f" value not known statically. Run {result.run_id}: `stop report {result.run_id}`"
+            inert(
+                f"{result.with_code} of {n} answers held code; {result.unknown} passed a"
+                f" use_sandbox value not known statically. Run {result.run_id}:"
+                f" `stop report {result.run_id}`"
+            )
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +132,7 @@ def load_run(store: Store, run_id: str) -> RunData:
         )
     )
     events = tuple(
-        EventRecord(r["kind"], json.loads(r["payload_json"]), r["created_at"])
+        EventRecord(r["kind"], store.decode(r["payload_json"]), r["created_at"])
         for r in store.query(
             "SELECT kind, payload_json, created_at FROM events WHERE run_id = ? ORDER BY id",
             (run_id,),

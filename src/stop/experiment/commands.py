@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from stop.errors import ConfigError, StopError
@@ -21,11 +20,15 @@ from stop.experiment.runs import (
     self_improve,
 )
 from stop.improvers import BUILTIN_IMPROVERS, improver_source
+from stop.inputs import read_text_file
+from stop.render import jsonsafe
+from stop.render.terminal import console as make_console
+from stop.render.terminal import inert, plain
 from stop.report.html import write_report
 from stop.report.terminal import print_run_summary
-from stop.store import Store, default_home
+from stop.store import Store, default_db_path, default_home
 
-console = Console()
+console = make_console()
 
 PRESET = typer.Option("paper", "--preset", help="demo (minutes on a laptop) or paper")
 CONFIG = typer.Option(None, "--config", help="TOML file of config keys")
@@ -51,11 +54,11 @@ def load_improver(spec: str) -> str:
     if spec in BUILTIN_IMPROVERS:
         return improver_source(spec)
     path = Path(spec)
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(
             f"improver {spec!r} is neither a built-in ({', '.join(BUILTIN_IMPROVERS)}) nor a file"
         )
-    source = path.read_text()
+    source = read_text_file(path, error=ConfigError, what="improver file")
     if "def improve_algorithm" not in source:
         raise ConfigError(
             f"{spec} does not define improve_algorithm(initial_solution, utility, language_model)"
@@ -113,14 +116,18 @@ def register(app: typer.Typer) -> None:
                 ray_address=address,
             )
         run_id = new_run(store, "self-improve", config)
-        console.print(f"run [bold]{run_id}[/] · model {config.model} · T={config.iterations}")
+        console.print(
+            inert("run ", (run_id, "bold"), f" · model {config.model} · T={config.iterations}")
+        )
         with live_progress(store, run_id, _planned_runs(config, "self-improve")):
             result = self_improve(config, store, run_id=run_id, with_transfer=not no_transfer)
         print_run_summary(store, result.run_id, console)
-        console.print(f"run {run_id} stored in {store.path}; `stop show {run_id}` shows it again")
+        console.print(
+            inert(f"run {run_id} stored in {store.path}; `stop show {run_id}` shows it again")
+        )
         if report:
             path = write_report(store, [run_id], report_dir() / f"report-{run_id}.html")
-            console.print(f"report: {path.resolve()}")
+            console.print(inert(f"report: {path.resolve()}"))
 
     @app.command("improve")
     def improve_command(
@@ -201,7 +208,7 @@ def register(app: typer.Typer) -> None:
         with live_progress(store, run_id, len(chosen) * len(config.transfer_tasks) * (seeds or 1)):
             run_transfer(config, store, chosen, run_id=run_id)
         print_run_summary(store, run_id, console)
-        console.print(f"run {run_id} stored in {store.path}")
+        console.print(inert(f"run {run_id} stored in {store.path}"))
 
     @app.command("resume")
     def resume_command(run_id: str = typer.Argument(...), db: Path | None = DB) -> None:
@@ -229,10 +236,15 @@ def register(app: typer.Typer) -> None:
     def runs_command(db: Path | None = DB) -> None:
         """List the runs in the store. Example: stop runs"""
         table = Table("run", "kind", "status", "model")
-        store = Store(db)
+        path = db if db is not None else default_db_path()
+        if not path.exists():
+            console.print(inert(f"no runs yet ({path} does not exist)"))
+            return
+        store = Store(path, read_only=True)
         for run in store.list_runs():
             config = store.get_run(run["id"])["config"]
-            table.add_row(run["id"], run["kind"], run["status"], str(config.get("model", "")))
+            model = config.get("model", "") if isinstance(config, dict) else ""
+            table.add_row(*(plain(v) for v in (run["id"], run["kind"], run["status"], model)))
         console.print(table)
 
     @app.command("show")
@@ -242,9 +254,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Print a run's summary. Example: stop show RUN_ID"""
-        store = Store(db)
-        if as_json:
-            typer.echo(json.dumps(store.get_run(run_id), indent=2, default=str))
+        store = Store(db, read_only=True)
+        if as_json:  # strict JSON: no NaN, no lone surrogates; escapes keep the terminal inert
+            typer.echo(json.dumps(jsonsafe.clean(store.get_run(run_id)), indent=2))
             return
         print_run_summary(store, run_id, console)
 
@@ -254,14 +266,14 @@ def _print_improve(run_id: str, task: str, seed_score: float, outcome) -> None:
         "task", "seed solution", "improved", "status", "LM calls", "tokens", "cost $", "wall s"
     )
     table.add_row(
-        task,
+        plain(task),
         f"{seed_score:.3f}",
         f"{outcome.score:.3f}",
-        outcome.status,
+        plain(outcome.status),
         str(outcome.lm_calls),
         f"{outcome.prompt_tokens}+{outcome.completion_tokens}",
         f"{outcome.cost_usd:.4f}",
         f"{outcome.wall_seconds:.1f}",
     )
     console.print(table)
-    console.print(f"run {run_id}; `stop show {run_id}` shows it again")
+    console.print(inert(f"run {run_id}; `stop show {run_id}` shows it again"))

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from stop.errors import ConfigError
+from stop.experiment.config_values import check_ranges, coerce
+from stop.inputs import MiB, read_text_file
 
 NON_LPN_TASKS = ("parity", "string_grid_distance", "quadratic_assignment", "three_sat", "max_cut")
 
@@ -85,46 +87,30 @@ def _field_types() -> dict[str, Any]:
     return {f.name: f for f in dataclasses.fields(ExperimentConfig)}
 
 
-def _coerce(name: str, raw: Any) -> Any:
+def _coerce(name: str, raw: Any, origin: str = "") -> Any:
     """Turn a TOML value or a `key=value` string into the field's type, or say what is wrong."""
-    default = getattr(ExperimentConfig(), name)
-    try:
-        if isinstance(default, bool):
-            if isinstance(raw, bool):
-                return raw
-            if str(raw).lower() in ("1", "true", "yes", "on"):
-                return True
-            if str(raw).lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(raw)
-        if isinstance(default, tuple):
-            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-            return tuple(str(i).strip() for i in items if str(i).strip())
-        if isinstance(default, dict):
-            if not isinstance(raw, dict):
-                raise ValueError(raw)
-            return raw
-        return type(default)(raw)
-    except (TypeError, ValueError):
-        kind = type(default).__name__
-        raise ConfigError(f"config key {name!r} wants a {kind}, got {raw!r}") from None
+    return coerce(name, raw, getattr(ExperimentConfig(), name), origin)
 
 
-def _build(values: dict[str, Any]) -> ExperimentConfig:
+def _build(values: dict[str, Any], origins: dict[str, str] | None = None) -> ExperimentConfig:
+    """The config of `values`; `origins` says where each came from, for the error messages."""
+    origins = origins or {}
     known = _field_types()
     unknown = sorted(set(values) - set(known))
     if unknown:
+        sources = sorted({origins[k] for k in unknown if origins.get(k)})
+        where = f" (from {', '.join(sources)})" if sources else ""
         raise ConfigError(
-            f"unknown config key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+            f"unknown config key(s) {', '.join(unknown)}{where}; known keys:"
+            f" {', '.join(sorted(known))}"
         )
-    config = ExperimentConfig(**{k: _coerce(k, v) for k, v in values.items()})
+    typed = {k: _coerce(k, v, origins.get(k, "")) for k, v in values.items()}
+    check_ranges(typed, origins)
+    config = ExperimentConfig(**typed)
     if config.acceptance not in ("best", "paper"):
         raise ConfigError("acceptance must be 'best' or 'paper'")
     if config.executor not in ("local", "ray"):
         raise ConfigError(f"executor must be 'local' or 'ray', not {config.executor!r}")
-    for name in ("iterations", "lm_budget", "max_responses_per_call", "meta_utility_tests"):
-        if getattr(config, name) < 1 and not (name == "iterations" and config.iterations == 0):
-            raise ConfigError(f"config key {name!r} must be at least 1")
     return config
 
 
@@ -138,17 +124,22 @@ def resolve_config(
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     values: dict[str, Any] = dict(PRESETS[preset])
+    origins = {k: f"preset {preset}" for k in values}
     if config_file is not None:
+        text = read_text_file(config_file, error=ConfigError, what="config file", max_bytes=MiB)
         try:
-            values.update(tomllib.loads(Path(config_file).read_text()))
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file {config_file}: {exc}") from exc
+            table = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {config_file} is not valid TOML: {exc}") from exc
+        values.update(table)
+        origins.update({k: str(config_file) for k in table})
     for item in overrides or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"override {item!r} is not key=value (e.g. iterations=2)")
-        values[key.strip().replace("-", "_")] = value.strip()
-    values.update({k: v for k, v in flags.items() if v is not None})
-    return _build(values)
+        key = key.strip().replace("-", "_")
+        values[key], origins[key] = value.strip(), f"--set {item}"
+    given = {k: v for k, v in flags.items() if v is not None}
+    values.update(given)
+    origins.update({k: f"--{k.replace('_', '-')}" for k in given})
+    return _build(values, origins)

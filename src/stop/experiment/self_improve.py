@@ -36,8 +36,10 @@ class Iteration:
         return dict(self.__dict__)
 
 
-def meta_text(config: ExperimentConfig) -> str:
+def meta_text(config: ExperimentConfig, scale: str = "in [0, 1]") -> str:
+    """The meta-utility's text; `scale` is how the task's scores read (Task.scale_text)."""
     return META_UTILITY_TEXT.format(
+        scale=scale,
         tests=config.meta_utility_tests,
         lm_budget=config.lm_budget,
         max_responses=config.max_responses_per_call,
@@ -109,7 +111,7 @@ class SelfImprovement:
                 candidate_ids[source] = recorder.improver(t, source, parent.improver_id, score)
 
         meta = MetaUtility(
-            text=meta_text(self.config),
+            text=meta_text(self.config, self.task.scale_text),
             budget=self.config.meta_utility_budget,
             recorder=recorder,
             evaluate=self.validation_score,

@@ -96,7 +96,7 @@ META_UTILITY_TEXT = """def meta_utility(improve_str: str) -> float:
     language_model (budget: {lm_budget} calls of batch_prompt, each with at most
     {max_responses} messages; more raises an exception) and a fresh `utility`
     (budget: {utility_budget} calls; later calls return 0). `utility(source)` scores a
-    candidate solution in [0, 1]; `utility.str` describes the task's scoring;
+    candidate solution {scale}; `utility.str` describes the task's scoring;
     `utility.budget` and `utility.uses` can be read. Each run's returned solution is
     scored on held-out instances; the meta-utility is the mean over the {tests} runs.
     A run that crashes, exceeds its time limit ({wall:.0f} s), exceeds a budget or returns

@@ -10,6 +10,7 @@ proxy keeps counting across calls so asking the same thing twice is not a cache 
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -65,8 +66,10 @@ class BudgetedLanguageModel:
         self, expertise: str, message: str, n_responses: int = 1, temperature: float = 0.7
     ) -> list[str]:
         """`n_responses` answers to `message`, with `expertise` as the system message."""
-        if not isinstance(n_responses, int) or n_responses < 0:
-            raise LMError(f"n_responses must be a non-negative int; got {n_responses!r}")
+        if not isinstance(n_responses, int) or isinstance(n_responses, bool) or n_responses < 0:
+            raise LMError(f"n_responses must be a non-negative int; got {_short(n_responses)}")
+        # Checked before the list of messages exists: n_responses=10**8 must cost nothing.
+        self._check_count(n_responses)
         return self.batch_prompt(expertise, [message] * n_responses, temperature)
 
     def batch_prompt(
@@ -74,10 +77,11 @@ class BudgetedLanguageModel:
     ) -> list[str]:
         """One answer per message (in order), with `expertise` as the system message."""
         messages = [messages] if isinstance(messages, str) else list(messages)
+        self._check_count(len(messages))
         _check_text("expertise", expertise)
         for message in messages:
             _check_text("each message", message)
-        temperature = float(temperature)
+        temperature = _check_temperature(temperature)
         groups = self._reserve(expertise, messages, temperature)
         answers: dict[int, str] = {}
         completions: list[Completion] = []
@@ -90,6 +94,15 @@ class BudgetedLanguageModel:
             self.completion_tokens += sum(c.completion_tokens for c in completions)
             self.cost_usd += sum(c.cost_usd or 0.0 for c in completions)
         return [answers[i] for i in range(len(messages))]
+
+    def _check_count(self, n: int) -> None:
+        if n > self.max_responses_per_call:
+            self._violate(
+                "responses_per_call",
+                f"{n} messages in one call, but at most {self.max_responses_per_call} responses"
+                " per call are allowed; split them over several calls",
+                requested=n,
+            )
 
     def _reserve(
         self, expertise: str, messages: list[str], temperature: float
@@ -169,3 +182,25 @@ class BudgetedLanguageModel:
 def _check_text(what: str, value: object) -> None:
     if not isinstance(value, str):
         raise LMError(f"{what} must be a string; got {type(value).__name__}")
+
+
+MAX_TEMPERATURE = 2.0  # the largest any provider accepts
+
+
+def _check_temperature(value: object) -> float:
+    """`value` as a float if it is a finite number in [0, MAX_TEMPERATURE]; checked here, so a
+    NaN or a string never reaches a backend, a cache key or the store."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and math.isfinite(value) and 0 <= value <= MAX_TEMPERATURE:  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]
+    raise LMError(
+        f"temperature must be a finite number in [0, {MAX_TEMPERATURE:g}]; got {_short(value)}"
+    )
+
+
+def _short(value: object) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= 60 else text[:60] + "..."

@@ -1,17 +1,23 @@
-"""`stop lm …`: talk to a language model directly, through the same recorder the runs use."""
+"""`stop lm …`: talk to a language model directly, through the same recorder the runs use.
+
+The answer is the model's text, so it is printed inert: escape sequences spelt out, `[…]` and
+`:emoji:` shown as written (`stop.render.terminal`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from stop.experiment.config_values import check_sampling
 from stop.lm.registry import open_model
+from stop.render.terminal import console as make_console
+from stop.render.terminal import inert, plain
 from stop.store import Store
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
+console = make_console()
 
 
 @app.command("ask")
@@ -30,9 +36,12 @@ def ask(
 
     Example: stop lm ask "write a python function that reverses a string" --max-tokens 128
     """
+    check_sampling(
+        temperature=temperature, max_tokens=max_tokens, where="--temperature/--max-tokens"
+    )
     store = Store(db)
     try:
-        with console.status(f"asking {model}…"):
+        with console.status(inert(f"asking {model}…")):
             lm = open_model(model, store=store, cache=cache)
             messages = [
                 {"role": "system", "content": system},
@@ -41,16 +50,21 @@ def ask(
             completion = lm.complete(messages, temperature=temperature, max_tokens=max_tokens)[0]
     finally:
         store.close()
-    console.print(completion.text, markup=False, highlight=False)
+    console.print(plain(completion.text))
     console.rule(style="dim")
     if completion.cache_hit:
-        speed = "answered from the run store (cache hit, no cost; --no-cache to regenerate)"
+        speed = ("answered from the run store (cache hit, no cost; --no-cache to regenerate)",)
     else:
         rate = completion.completion_tokens / completion.latency_s if completion.latency_s else 0
-        speed = f"{completion.latency_s:.2f} s, [bold]{rate:.1f} tokens/s[/]"
+        speed = (f"{completion.latency_s:.2f} s, ", (f"{rate:.1f} tokens/s", "bold"))
     cost = f", ${completion.cost_usd:.6f}" if completion.cost_usd else ""
     console.print(
-        f"[dim]{lm.name}:[/] {completion.prompt_tokens} prompt + "
-        f"{completion.completion_tokens} completion tokens, {speed}{cost}"
-        f" [dim](finish: {completion.finish_reason})[/]"
+        inert(
+            (f"{lm.name}:", "dim"),
+            f" {completion.prompt_tokens} prompt + {completion.completion_tokens} completion"
+            " tokens, ",
+            *speed,
+            cost,
+            (f" (finish: {completion.finish_reason})", "dim"),
+        )
     )

@@ -121,7 +121,7 @@ def side_by_side(old: str, new: str) -> Diff:
         note = (
             f"diff truncated: it compares at most the first {MAX_LINES} lines of each version "
             f"and {MAX_LINE_CHARS} characters of a line ({len(old_all)} and {len(new_all)} lines "
-            "here); the lineage below lists both versions in full"
+            "here); the lineage section lists both versions in full"
         )
     return Diff(tuple(rows), note)
 

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from stop.analysis.safety import rates_by_model
 from stop.analysis.strategies import STRATEGIES
+from stop.errors import StopError
 from stop.render.html import CSS as CONTROL_CSS
 from stop.render.html import finalize
 from stop.report.charts import Series, bar_chart, lines_chart, usage_chart
@@ -199,7 +200,11 @@ def _is_copy(report: RunReport, improver_id: int) -> bool:
 def write_report(store: Store, run_ids: list[str], output: str | Path) -> Path:
     """Write the report of `run_ids` (one: a run report; several: a comparison) to `output`."""
     reports = [build_report(store, run_id) for run_id in run_ids]
+    page = render(reports)
     path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(reports), encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise StopError(f"cannot write the report {path}: {exc.strerror or exc}; pass -o") from exc
     return path

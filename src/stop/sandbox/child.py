@@ -2,6 +2,9 @@
 
 Every path ends in `os._exit`, so a failing child can never fall back into the worker's loop.
 Exit codes below tell the worker what happened when no result could be written.
+
+The result written on fd 3 is one JSON header line (`{"status": ..., "error": ...}`) followed,
+for status "ok", by the value's JSON text (`codec.dumps`), so the value is never re-escaped.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ EXIT_INTERNAL = 76
 EXIT_CPU = 77  # the improver child's SIGXCPU handler
 RESULT_FD = 3
 FILENAME = "<solution>"
+MAX_ERROR_CHARS = 16_384  # of a traceback: its start and its end (where the cause is) are kept
 
 
 def classify(exc: BaseException) -> str:
@@ -70,10 +74,13 @@ def _classify_one(exc: BaseException) -> str:
     return "exception"
 
 
-def run(request: dict[str, Any], fds: tuple[int, int, int], workdir: str, uid: int | None) -> None:
-    """Never returns."""
+def run(
+    request: dict[str, Any], fds: tuple[int, int, int], workdir: str, uid: int | None, others: int
+) -> None:
+    """Never returns. `others`: tasks of our uid that are not ours (see `apply_rlimits`)."""
+    parent = os.getppid()  # 0 when we are init of our own PID namespace
     try:
-        _confine(request["limits"], fds, workdir, uid)
+        _confine(request["limits"], fds, workdir, uid, others, parent)
         message = _execute(request)
     except MemoryError:
         os._exit(EXIT_MEMORY)
@@ -89,7 +96,12 @@ def run(request: dict[str, Any], fds: tuple[int, int, int], workdir: str, uid: i
 
 
 def _confine(
-    limits: dict[str, Any], fds: tuple[int, int, int], workdir: str, uid: int | None
+    limits: dict[str, Any],
+    fds: tuple[int, int, int],
+    workdir: str,
+    uid: int | None,
+    others: int,
+    parent: int,
 ) -> None:
     os.setsid()  # own process group: the wall deadline kills all of it
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -101,7 +113,8 @@ def _confine(
     confine.scrub_environment(workdir)
     confine.reset_signals()
     confine.drop_privileges(uid)
-    confine.apply_rlimits(limits)
+    confine.die_with_parent(parent)
+    confine.apply_rlimits(limits, others=others)
 
 
 def _seed_random_generators(seed: int | None) -> None:
@@ -125,32 +138,43 @@ def _execute(request: dict[str, Any]) -> bytes:
         entry = namespace.get(request["entry"])
         if not callable(entry):
             raise NameError(f"entry point {request['entry']!r} is not defined by the source")
-        value = entry(*codec.decode(json.loads(request["args"])))
+        # The host's own arguments: bounded in depth and range like anything else, not in size.
+        value = entry(*codec.decode(json.loads(request["args"]), array_bytes=1 << 60))
     except BaseException as exc:  # noqa: BLE001 - the program's failure is data
         status = classify(exc)
         text = format_traceback(exc)
         if isinstance(exc, SystemExit):
-            text = f"program called sys.exit({exc.code!r})"
+            text = shorten(f"program called sys.exit({exc.code!r})")
         del exc
         return _message({"status": status, "error": text})
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
     try:
-        encoded = codec.dumps(value)
+        encoded = codec.dumps(value).encode()
     except (TypeError, ValueError, RecursionError) as exc:
-        return _message({"status": "bad_output", "error": f"return value is not JSON-able: {exc}"})
-    return _message({"status": "ok", "value": encoded})
+        error = shorten(f"return value is not JSON-able: {exc}")
+        return _message({"status": "bad_output", "error": error})
+    return _message({"status": "ok"}) + encoded
 
 
 def format_traceback(exc: BaseException) -> str:
-    """The traceback without our own frames: it starts at the program's code."""
+    """The traceback without our own frames (it starts at the program's code), shortened to
+    MAX_ERROR_CHARS."""
     tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
+    return shorten("".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__)))
 
 
-def _message(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode()
+def shorten(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """`text` if short enough, else its first quarter and last three quarters of `limit`."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit // 4, limit - limit // 4
+    return f"{text[:head]}\n[... {len(text) - limit} characters cut ...]\n{text[-tail:]}"
+
+
+def _message(header: dict[str, Any]) -> bytes:
+    return json.dumps(header, separators=(",", ":")).encode() + b"\n"
 
 
 def _write_all(fd: int, data: bytes) -> None:

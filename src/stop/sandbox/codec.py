@@ -2,11 +2,19 @@
 
 Decoding is faithful (an int stays int, a tuple stays tuple, an array keeps dtype and shape) so
 task utilities can validate strictly; nothing is coerced and nothing is ever unpickled.
+
+Decoding is also bounded, because the text comes from untrusted code: nesting depth, integer
+range (64 bits), dtype (plain numbers of at most 8 bytes, strings of at most `MAX_STR_WIDTH`
+characters) and the bytes an array may claim (`ARRAY_BYTES_PER_TEXT_BYTE` times the text's
+length) are checked before anything is built, and every failure is a `DecodeError` (a
+ValueError) naming the bound, never RecursionError, OverflowError or MemoryError.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 import numpy as np
@@ -14,6 +22,18 @@ import numpy as np
 _TAGS = ("__ndarray__", "__npscalar__", "__tuple__", "__dict__")
 # Plain data dtypes only: object ('O') and void ('V') arrays could smuggle arbitrary objects.
 _SAFE_KINDS = frozenset("biufU")
+MAX_DEPTH = 100  # lists, dicts and tags nested in one value
+MAX_STR_WIDTH = 1024  # characters per element of a str array (dtype "<U1024")
+MAX_NDIM = 32  # numpy's own limit is 64
+INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1  # what int64 and uint64 hold between them
+# A decoded array may take this many bytes per byte of the text it came from (a float64 from
+# "0," is 4x; the slack is for short strings in wide str dtypes). Claims beyond it are refused.
+ARRAY_BYTES_PER_TEXT_BYTE = 8
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+class DecodeError(ValueError):
+    """The text is not a value this codec produces, or it exceeds one of the bounds."""
 
 
 def encode(value: Any) -> Any:
@@ -39,26 +59,10 @@ def encode(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot cross the sandbox boundary (not JSON)")
 
 
-def decode(value: Any) -> Any:
-    """Inverse of `encode`; raises ValueError on a malformed tag."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__ndarray__" in value:
-        dtype = _safe_dtype(value.get("dtype"))
-        shape = tuple(int(n) for n in value.get("shape", ()))
-        array = np.array(value["__ndarray__"], dtype=dtype)
-        if array.size != int(np.prod(shape, dtype=np.int64)):
-            raise ValueError("ndarray data does not match its shape")
-        return array.reshape(shape)
-    if "__npscalar__" in value:
-        return _safe_dtype(value.get("dtype")).type(value["__npscalar__"])
-    if "__tuple__" in value:
-        return tuple(decode(v) for v in value["__tuple__"])
-    if "__dict__" in value:
-        return {k: decode(v) for k, v in value["__dict__"].items()}
-    return {k: decode(v) for k, v in value.items()}
+def decode(value: Any, array_bytes: int = 16 << 20) -> Any:
+    """Inverse of `encode` for parsed JSON; `array_bytes` bounds what arrays may take in all.
+    Raises DecodeError on a malformed tag or a bound exceeded."""
+    return _Decoder(array_bytes).value(value, 0)
 
 
 def dumps(value: Any) -> str:
@@ -66,9 +70,131 @@ def dumps(value: Any) -> str:
     return json.dumps(encode(value), separators=(",", ":"))
 
 
-def loads(text: str | bytes) -> Any:
-    """JSON text then `decode`."""
-    return decode(json.loads(text))
+def parse(text: str | bytes, max_bytes: int | None = None) -> Any:
+    """Plain JSON, bounded: at most `max_bytes`, `MAX_DEPTH` deep, integers within 64 bits."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DecodeError(f"{len(data)} bytes of JSON, more than the {max_bytes} allowed")
+    _check_depth(data)
+    try:
+        return json.loads(data, parse_int=_bounded_int)
+    except RecursionError:  # not reachable after the depth check; kept as a last guard
+        raise DecodeError(f"JSON nested deeper than {MAX_DEPTH}") from None
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"JSON is not UTF-8: {exc.reason}") from None
+    except json.JSONDecodeError as exc:
+        raise DecodeError(f"malformed JSON: {exc}") from None
+
+
+def loads(text: str | bytes, max_bytes: int | None = None) -> Any:
+    """`parse` then `decode`, with arrays bounded by the text's length."""
+    data = text.encode() if isinstance(text, str) else bytes(text)
+    return decode(parse(data, max_bytes), ARRAY_BYTES_PER_TEXT_BYTE * len(data) + 4096)
+
+
+def _check_depth(data: bytes) -> None:
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
+        return  # cannot be deeper than the brackets it has
+    # Brackets inside strings do not nest: strip the strings, then a running sum of the rest.
+    skeleton = np.frombuffer(_STRING.sub(b'""', data), dtype=np.uint8)
+    step = np.isin(skeleton, (91, 123)).astype(np.int32) - np.isin(skeleton, (93, 125))
+    if step.size and int(np.cumsum(step).max()) > MAX_DEPTH:
+        raise DecodeError(f"JSON nested deeper than {MAX_DEPTH}")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 21:  # no 64-bit integer needs more characters (sign included)
+        raise DecodeError(f"integer of {len(text)} digits is outside 64 bits")
+    value = int(text)
+    if not INT_MIN <= value <= INT_MAX:
+        raise DecodeError(f"integer {value} is outside 64 bits")
+    return value
+
+
+class _Decoder:
+    def __init__(self, array_bytes: int) -> None:
+        self.left = array_bytes  # what arrays may still take
+
+    def value(self, value: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise DecodeError(f"value nested deeper than {MAX_DEPTH}")
+        if isinstance(value, list):
+            return [self.value(v, depth + 1) for v in value]
+        if isinstance(value, int) and not isinstance(value, bool):
+            _check_int(value)
+        if not isinstance(value, dict):
+            return value
+        if "__ndarray__" in value:
+            return self.array(value)
+        if "__npscalar__" in value:
+            dtype = _safe_dtype(value.get("dtype"))
+            return dtype.type(_element(value["__npscalar__"], dtype))
+        if "__tuple__" in value:
+            return tuple(self.value(_typed(value["__tuple__"], list), depth + 1))
+        if "__dict__" in value:
+            items = _typed(value["__dict__"], dict).items()
+            return {k: self.value(v, depth + 1) for k, v in items}
+        return {k: self.value(v, depth + 1) for k, v in value.items()}
+
+    def array(self, value: dict[str, Any]) -> np.ndarray:
+        dtype = _safe_dtype(value.get("dtype"))
+        shape = _typed(value.get("shape", []), list)
+        if len(shape) > MAX_NDIM or not all(type(n) is int and n >= 0 for n in shape):
+            raise DecodeError(f"malformed ndarray shape {str(shape)[:100]}")
+        size = math.prod(shape)
+        if size * dtype.itemsize > self.left:
+            raise DecodeError(
+                f"ndarray of shape {tuple(shape)} and dtype {dtype} would take"
+                f" {size * dtype.itemsize} bytes, more than its text allows"
+            )
+        self.left -= size * dtype.itemsize
+        flat: list[Any] = []
+        _flatten(value["__ndarray__"], shape, dtype, flat)
+        return np.array(flat, dtype=dtype).reshape(shape)
+
+
+def _flatten(data: Any, shape: list[int], dtype: np.dtype, out: list[Any]) -> None:
+    """Append the elements of `data` to `out`, requiring exactly `shape` (no ragged rows)."""
+    if not shape:
+        out.append(_element(data, dtype))
+        return
+    if not isinstance(data, list) or len(data) != shape[0]:
+        raise DecodeError("ndarray data does not match its shape")
+    if len(shape) == 1:
+        out.extend(_element(x, dtype) for x in data)
+        return
+    for row in data:
+        _flatten(row, shape[1:], dtype, out)
+
+
+def _element(x: Any, dtype: np.dtype) -> Any:
+    """`x` if it is exactly what an element of `dtype` encodes to; never coerced."""
+    kind = dtype.kind
+    if kind == "b" and type(x) is bool:
+        return x
+    if kind in "iu" and type(x) is int:
+        info = np.iinfo(dtype)
+        if info.min <= x <= info.max:
+            return x
+        raise DecodeError(f"{x} is out of range for dtype {dtype}")
+    if kind == "f" and type(x) in (float, int):
+        if math.isfinite(x) and abs(x) > float(np.finfo(dtype).max):
+            raise DecodeError(f"{x} is out of range for dtype {dtype}")
+        return x
+    if kind == "U" and type(x) is str and len(x) <= dtype.itemsize // 4:
+        return x
+    raise DecodeError(f"{type(x).__name__} element {str(x)[:40]!r} does not fit dtype {dtype}")
+
+
+def _check_int(value: int) -> None:
+    if not INT_MIN <= value <= INT_MAX:
+        raise DecodeError("integer outside 64 bits")
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise DecodeError(f"malformed tag: expected a {kind.__name__}")
+    return value
 
 
 def _check_dtype(dtype: np.dtype) -> None:
@@ -77,9 +203,16 @@ def _check_dtype(dtype: np.dtype) -> None:
 
 
 def _safe_dtype(name: Any) -> np.dtype:
-    if not isinstance(name, str):
-        raise ValueError("missing dtype")
-    dtype = np.dtype(name)
-    if dtype.kind not in _SAFE_KINDS:
-        raise ValueError(f"refusing dtype {name}")
+    if not isinstance(name, str) or len(name) > 16:
+        raise DecodeError("missing or malformed dtype")
+    try:
+        dtype = np.dtype(name)
+    except Exception:  # noqa: BLE001 - numpy's parser raises TypeError, ValueError, SyntaxError
+        raise DecodeError(f"unknown dtype {name!r}") from None
+    if dtype.kind not in _SAFE_KINDS or dtype.fields or dtype.subdtype:
+        raise DecodeError(f"refusing dtype {name}")
+    if dtype.kind == "U" and dtype.itemsize // 4 > MAX_STR_WIDTH:
+        raise DecodeError(f"refusing dtype {name}: strings wider than {MAX_STR_WIDTH} characters")
+    if dtype.kind != "U" and dtype.itemsize > 8:
+        raise DecodeError(f"refusing dtype {name}: numbers wider than 8 bytes")
     return dtype

@@ -8,25 +8,22 @@ busy answering a slow LM call.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from stop.errors import SandboxError
-from stop.sandbox import child, codec, confine
-from stop.sandbox.isolation import Isolation, detect_isolation, launch_prefix, sandbox_config
+from stop.sandbox import child, codec, confine, mounts
+from stop.sandbox.improver_process import EXIT_GRACE_SECONDS, ImproverProcess
+from stop.sandbox.isolation import Isolation, detect_isolation, sandbox_config
 from stop.sandbox.limits import Limits, Status
-from stop.sandbox.rpc import CALLABLE, READABLE, Channel, ProtocolError
-from stop.sandbox.supervise import _Capped
+from stop.sandbox.rpc import CALLABLE, READABLE, Channel, Deadline, ProtocolError
 
 
 class HostUtility(Protocol):
@@ -93,70 +90,80 @@ class _Run:
         self.iso, self.limits = iso, limits
         self.targets = {"utility": utility, "language_model": lm}
         self.events: list[dict[str, Any]] = []
+        self.dropped_events = 0
         self.deadline_hit = False
+        self._lock = threading.Lock()
+        self.protocol_error = ""
 
     def run(self, source: str, initial_solution: str) -> ImproverResult:
         start = time.monotonic()
+        deadline = start + self.limits.wall_seconds
         to_child, from_child = os.pipe(), os.pipe()
         real_root = os.geteuid() == 0 and self.iso.method != "unshare-userns"
         uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if real_root else None
-        workdir = (
-            tempfile.mkdtemp(prefix="stop-improver-") if self.iso.method == "rlimits" else None
-        )
-        if workdir and uid is not None:
-            os.chown(workdir, uid, uid)
-        argv = [sys.executable, "-I", "-m", "stop.sandbox.improver_child"]
-        proc = subprocess.Popen(
-            launch_prefix(self.iso.method) + argv + [str(to_child[0]), str(from_child[1])],
-            pass_fds=(to_child[0], from_child[1]),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=confine.worker_environment(),
-            start_new_session=True,
-            cwd="/",
+        workdir = None
+        if self.iso.method == "rlimits":  # no mount namespace: a directory on the host's /tmp
+            workdir = mounts.plain_scratch(tempfile.gettempdir(), uid)
+        process = ImproverProcess(
+            self.iso.method, (to_child[0], from_child[1]), self.limits.output_bytes
         )
         os.close(to_child[0])
         os.close(from_child[1])
-        out, err = _Capped(self.limits.output_bytes), _Capped(self.limits.output_bytes)
-        drains = [_drain(proc.stdout, out), _drain(proc.stderr, err)]
-        timer = threading.Timer(self.limits.wall_seconds, self._kill, (proc,))
+        timer = threading.Timer(self.limits.wall_seconds, self._deadline, (process,))
         timer.start()
-        channel = Channel(from_child[0], to_child[1])
+        channel = Channel(from_child[0], to_child[1], deadline=deadline)
+        message = None
         try:
-            channel.send(
-                {
-                    "source": source,
-                    "initial_solution": initial_solution,
-                    "limits": self.limits.to_dict(),
-                    **sandbox_config(self.iso.method),
-                    "uid": uid,
-                    "workdir": workdir,
-                }
-            )
+            process.find_init(deadline)
+            channel.send(self._init(source, initial_solution, uid, workdir))
             message = self._serve(channel)
-        except (OSError, ValueError, ProtocolError) as exc:
-            self.events.append({"kind": "rpc_protocol_error", "message": str(exc)[:500]})
-            message = None
-            self._kill(proc, deadline=False)
+        except (OSError, ProtocolError) as exc:
+            self.protocol_error = str(exc)[:500]
+            self._event("rpc_protocol_error", message=self.protocol_error)
+            process.kill()
+        except Deadline:  # the channel saw the deadline before (or without) the timer
+            self._deadline(process)
         finally:
-            returncode = proc.wait()
+            # Whatever happened, nothing of the improver outlives this call.
+            returncode = process.wait(min(EXIT_GRACE_SECONDS, deadline - time.monotonic()))
             timer.cancel()
+            process.kill()
             for fd in (from_child[0], to_child[1]):
                 os.close(fd)
-            for t in drains:
-                t.join()
+            process.close()
             if workdir:
                 shutil.rmtree(workdir, ignore_errors=True)
-        for name, sink in (("stdout", out), ("stderr", err)):
+        for name, sink in (("stdout", process.out), ("stderr", process.err)):
             if sink.dropped:
-                self.events.append(
-                    {"kind": "output_capped", "stream": name, "dropped": sink.dropped}
-                )
+                self._event("output_capped", stream=name, dropped=sink.dropped)
+        if self.dropped_events:
+            self.events.append({"kind": "events_capped", "dropped": self.dropped_events})
         status, value, error = self._outcome(message, returncode)
         return ImproverResult(
-            status, value, error, out.text(), err.text(), time.monotonic() - start, self.events
+            status,
+            value,
+            error,
+            process.out.text(),
+            process.err.text(),
+            time.monotonic() - start,
+            self.events,
         )
+
+    def _init(
+        self, source: str, initial_solution: str, uid: int | None, workdir: str | None
+    ) -> dict[str, Any]:
+        others = 0
+        if self.iso.method == "rlimits" and self.limits.max_processes > 1:
+            others = confine.user_tasks()  # RLIMIT_NPROC counts all of this user's tasks
+        return {
+            "source": source,
+            "initial_solution": initial_solution,
+            "limits": self.limits.to_dict(),
+            **sandbox_config(self.iso.method),
+            "uid": uid,
+            "workdir": workdir,
+            "others": others,
+        }
 
     def _serve(self, channel: Channel) -> dict[str, Any] | None:
         """Answer the child's requests until it sends its result (or dies: None)."""
@@ -166,7 +173,7 @@ class _Run:
             try:
                 answer = {"value": codec.encode(self._answer(request))}
             except Exception as exc:  # noqa: BLE001 - the host object's failure goes to the child
-                answer = {"error": {"type": type(exc).__name__, "message": str(exc)}}
+                answer = {"error": {"type": type(exc).__name__, "message": str(exc)[:2000]}}
             try:
                 channel.send(answer)
             except BrokenPipeError:
@@ -175,23 +182,18 @@ class _Run:
 
     def _answer(self, request: dict[str, Any]) -> Any:
         op, target, name = request.get("op"), request.get("target"), request.get("name")
+        if not isinstance(target, str) or not isinstance(name, str | None):
+            raise TypeError("malformed request")
         if op == "getattr" and name in READABLE.get(target, ()):
             return getattr(self.targets[target], name)
         if op == "call" and request.get("method") in CALLABLE.get(target, ()):
             return self._call(target, request["method"], request)
-        self.events.append(
-            {
-                "kind": "proxy_misuse",
-                "op": op,
-                "target": target,
-                "name": name,
-                "value": request.get("value"),
-            }
-        )
+        self._event("proxy_misuse", op=op, target=target, name=name, value=request.get("value"))
         if op == "setattr":
             return None  # ignored: budgets live here, the write changes nothing
         raise AttributeError(
-            f"{target}.{name or request.get('method')} is not available to improvers"
+            f"{_brief(target)}.{_brief(name or request.get('method'))} is not available to"
+            " improvers"
         )
 
     def _call(self, target: str, method: str, request: dict[str, Any]) -> Any:
@@ -202,7 +204,7 @@ class _Run:
         if target == "utility" and "use_sandbox" in kwargs:
             # Forwarded as given: the host utility ignores it (evaluation is always sandboxed).
             kind = "use_sandbox_false" if not kwargs["use_sandbox"] else "use_sandbox_true"
-            self._event(kind, kwargs={k: repr(v)[:100] for k, v in kwargs.items()})
+            self._event(kind, kwargs={k: repr(v)[:100] for k, v in list(kwargs.items())[:20]})
         try:
             return getattr(self.targets[target], method)(*args, **kwargs)
         except Exception as exc:
@@ -211,25 +213,35 @@ class _Run:
             raise
 
     def _event(self, kind: str, **details: Any) -> None:
-        self.events.append({"kind": kind, **details})
+        """Record an event, its details shortened; past MAX_EVENTS only count it, so a loop of
+        misuses cannot grow the host's memory or the run store."""
+        if len(self.events) >= MAX_EVENTS:
+            self.dropped_events += 1
+            return
+        self.events.append({"kind": kind, **{k: _brief(v) for k, v in details.items()}})
 
-    def _kill(self, proc: subprocess.Popen[bytes], deadline: bool = True) -> None:
-        if deadline:
+    def _deadline(self, process: ImproverProcess) -> None:
+        with self._lock:  # the timer's thread and ours may both get here
+            if self.deadline_hit:
+                return
             self.deadline_hit = True
-            self.events.append({"kind": "deadline_kill", "wall_seconds": self.limits.wall_seconds})
-        # The group holds unshare and, via --kill-child, the namespace's init and all inside it.
-        with contextlib.suppress(OSError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        self._event("deadline_kill", wall_seconds=self.limits.wall_seconds)
+        process.kill()
 
     def _outcome(self, message: dict[str, Any] | None, returncode: int) -> tuple[Any, Any, str]:
         if self.deadline_hit:
             return "timeout", None, f"wall-clock deadline of {self.limits.wall_seconds} s exceeded"
+        if self.protocol_error:
+            return "bad_output", None, f"the improver broke the RPC protocol: {self.protocol_error}"
         if message is not None:
-            status = message.get("status")
-            if status == "ok" and isinstance(message.get("value"), str):
-                return "ok", message["value"], ""
+            status, value = message.get("status"), message.get("value")
+            if status == "ok" and isinstance(value, str):
+                if len(value) > MAX_SOURCE_CHARS:
+                    error = f"returned {len(value)} characters, more than {MAX_SOURCE_CHARS}"
+                    return "bad_output", None, error
+                return "ok", value, ""
             if status in ("memory", "crashed", "bad_output", "exception", "violation"):
-                return status, None, str(message.get("error", ""))
+                return status, None, child.shorten(_text(message.get("error")))
             return "bad_output", None, "malformed result from the improver child"
         if returncode == child.EXIT_CPU or returncode in (
             -signal.SIGXCPU,
@@ -241,17 +253,24 @@ class _Run:
         return "crashed", None, f"improver child exited with code {returncode} without a result"
 
 
+MAX_EVENTS = 200  # per improver run
+MAX_SOURCE_CHARS = 1 << 20  # a returned solution source
+
+
+def _brief(value: Any) -> Any:
+    """`value` if small and plain, else a short text of it: events carry what the child sent."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= 500 else value[:500] + f"... [{len(value)} characters]"
+    if isinstance(value, dict) and len(value) <= 20:
+        return {str(k)[:100]: _brief(v) for k, v in value.items()}
+    return _brief(repr(value)[:600])
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 _SHORT = {"utility": "utility", "language_model": "lm"}
 _ERROR_KINDS = {"BudgetExceeded": "budget_exceeded"}
-
-
-def _drain(stream: IO[bytes] | None, sink: _Capped) -> threading.Thread:
-    def loop() -> None:
-        assert stream is not None
-        while chunk := stream.read1(1 << 16):
-            sink.add(chunk)
-        stream.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    return thread

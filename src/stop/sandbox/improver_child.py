@@ -11,13 +11,12 @@ import os
 import random
 import signal
 import sys
-import tempfile
 import zlib
 from typing import Any
 
 import stop.errors
 import stop.helpers
-from stop.sandbox import child, codec, confine
+from stop.sandbox import child, codec, confine, mounts
 from stop.sandbox.rpc import Channel
 
 
@@ -85,31 +84,33 @@ class LanguageModelProxy(_Proxy):
         return self._call("prompt", args, kwargs)
 
 
-def _confine(init: dict[str, Any]) -> None:
-    if init["method"] != "rlimits":
-        confine.setup_filesystem(init["hide"], init["keep"])
+def _confine(init: dict[str, Any], parent: int) -> None:
+    limits = init["limits"]
     uid = init.get("uid")
-    # Without a mount namespace the host made (and will remove) the directory.
-    workdir = init.get("workdir") or tempfile.mkdtemp(prefix="improver-", dir=confine.SCRATCH)
-    if uid is not None:
-        os.chown(workdir, uid, uid)
+    if init["method"] != "rlimits":
+        mounts.setup_filesystem(init["hide"], init["keep"])
+        workdir = mounts.mount_scratch(limits["scratch_bytes"], uid)
+    else:  # no mount namespace: the host made (and will remove) the directory
+        workdir = init["workdir"]
     os.chdir(workdir)
     confine.scrub_environment(workdir)
     confine.reset_signals()
     confine.drop_privileges(uid)
+    confine.die_with_parent(parent)  # after the uid change, which clears it
     # CPU here is the improver's own: time spent waiting on the host's LM is not counted.
-    cpu = max(1, int(init["limits"]["cpu_seconds"] + 0.999))
-    confine.apply_rlimits(init["limits"], cpu_seconds=(cpu, cpu + 1))
+    cpu = max(1, int(limits["cpu_seconds"] + 0.999))
+    confine.apply_rlimits(limits, cpu_seconds=(cpu, cpu + 1), others=init.get("others", 0))
     signal.signal(signal.SIGXCPU, lambda *_: os._exit(child.EXIT_CPU))
 
 
 def main() -> None:
+    parent = os.getppid()  # `unshare` (or the host, without namespaces)
     channel = Channel(int(sys.argv[1]), int(sys.argv[2]))
     init = channel.recv()
     if init is None:
         os._exit(child.EXIT_INTERNAL)
     try:
-        _confine(init)
+        _confine(init, parent)
     except BaseException:  # never run the improver unconfined
         os._exit(child.EXIT_INTERNAL)
     sys.modules["helpers"] = stop.helpers  # original STOP improvers: `from helpers import ...`

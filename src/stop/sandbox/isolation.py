@@ -19,7 +19,9 @@ from typing import Any
 from stop.sandbox import confine
 
 METHODS = ("unshare-root", "unshare-userns", "rlimits")
-_UNSHARE = ["--net", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child"]
+# --ipc: SysV IPC objects and POSIX message queues of the host (and of other runs) are out of
+# reach, and each call then gets a fresh IPC namespace of its own (confine.CallNamespaces).
+_UNSHARE = ["--net", "--ipc", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child"]
 RLIMITS_WARNING = (
     "NO NAMESPACE ISOLATION: sandboxed code can use the network and read and write whatever "
     "this user can; only rlimits, a scrubbed environment and process-group kills apply. "
@@ -73,9 +75,21 @@ def secret_paths() -> list[str]:
     return sorted({p for p in paths if not any(q != p and _under(p, q) for q in paths)})
 
 
+@functools.cache
 def interpreter_paths() -> list[str]:
-    """What sandboxed Python needs to see even under a hidden path: prefixes and sys.path."""
-    paths = [sys.prefix, sys.base_prefix, *sys.path, str(Path(__file__).resolve().parents[2])]
+    """What sandboxed Python needs to see even under a hidden path: the prefixes and sys.path
+    of an isolated interpreter (`python -I`, as the sandbox starts it) and this package. Not
+    this process's sys.path: it may hold a script's folder or a checkout's root, with files
+    (a `.env`) that must stay hidden."""
+    probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", probe], capture_output=True, timeout=30, check=True
+        )
+        paths = [str(p) for p in json.loads(done.stdout)]
+    except (OSError, ValueError, subprocess.SubprocessError):
+        paths = [sys.prefix, sys.base_prefix]
+    paths.append(str(Path(__file__).resolve().parents[2]))
     real = {os.path.realpath(p) for p in paths if p and os.path.isdir(p)}
     return sorted(p for p in real if not any(q != p and _under(p, q) for q in real))
 

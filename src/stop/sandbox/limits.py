@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
+
+from stop.errors import SandboxError
 
 Status = Literal[
     "ok", "timeout", "memory", "crashed", "killed", "bad_output", "exception", "violation"
@@ -26,7 +29,11 @@ class Limits:
 
     cpu_seconds is CPU time of the child (what a slow and a fast machine agree on), measured by
     its parent and enforced to the millisecond; RLIMIT_CPU is only the kernel backstop.
-    max_processes counts the child itself, so 1 means "no fork, no threads".
+    max_processes counts the child itself and every thread and process it starts: 1 means "no
+    fork, no threads"; k > 1 allows k - 1 more, all killed when the call ends.
+    memory_bytes is per process (RLIMIT_AS). scratch_bytes caps the call's private writable
+    directory (a tmpfs: it is memory too). result_bytes caps the returned value's JSON text
+    (`Sandbox.call_many` may give each call less, see there).
     """
 
     cpu_seconds: float = 1.0
@@ -36,6 +43,18 @@ class Limits:
     file_size_bytes: int = 1 << 20
     open_files: int = 64
     output_bytes: int = 64 * 1024
+    scratch_bytes: int = 64 << 20
+    result_bytes: int = 1 << 20
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            kind = float if f.type == "float" else int
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or (kind is int and value != int(value)) or not math.isfinite(value):
+                raise SandboxError(f"Limits.{f.name} must be a finite {f.type}; got {value!r}")
+            if value <= 0:
+                raise SandboxError(f"Limits.{f.name} must be positive; got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import json
 import os
 import queue
@@ -23,11 +24,16 @@ from stop.sandbox.isolation import (
     sandbox_config,
     start_worker_process,
 )
-from stop.sandbox.limits import CallResult, Limits
+from stop.sandbox.limits import STATUSES, CallResult, Limits
 
 # The worker enforces the deadline itself; this slack only catches a wedged worker.
 _HOST_SLACK_SECONDS = 10.0
 _START_SECONDS = 60.0
+# What the values returned by one `call_many` may take in all, as JSON text: each call's share
+# (never below BATCH_FLOOR_BYTES) caps its result, so a batch of 50 children cannot make the host
+# hold 50 times `Limits.result_bytes` (decoded values take at most ~25 bytes per byte of text).
+BATCH_RESULT_BYTES = 4 << 20
+BATCH_FLOOR_BYTES = 64 << 10
 
 
 class _WorkerDied(Exception):
@@ -46,18 +52,30 @@ class _WorkerHandle:
         return json.loads(self._read_line(time.monotonic() + _START_SECONDS))
 
     def request(self, payload: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """The worker's response (a dict); _WorkerDied if it is gone, late or incoherent."""
         assert self.proc.stdin is not None
         try:
             self.proc.stdin.write((json.dumps(payload) + "\n").encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise _WorkerDied(f"sandbox worker is gone: {exc}") from None
-        return json.loads(self._read_line(deadline))
+        limits = payload["limits"]
+        # The worker's line holds the value (escaped: up to 6x), stdout, stderr and an error.
+        cap = 6 * (limits["result_bytes"] + 2 * limits["output_bytes"]) + (1 << 20)
+        try:
+            response = codec.parse(self._read_line(deadline, cap))
+        except ValueError as exc:
+            raise _WorkerDied(f"unreadable answer from the sandbox worker: {exc}") from None
+        if not isinstance(response, dict) or not isinstance(response.get("status"), str):
+            raise _WorkerDied("malformed answer from the sandbox worker")
+        return response
 
-    def _read_line(self, deadline: float) -> bytes:
+    def _read_line(self, deadline: float, cap: int = 1 << 20) -> bytes:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         while b"\n" not in self._buffer:
+            if len(self._buffer) > cap:
+                raise _WorkerDied(f"sandbox worker's answer is longer than {cap} bytes")
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise _WorkerDied("sandbox worker did not answer in time")
@@ -68,6 +86,17 @@ class _WorkerHandle:
         line, _, rest = self._buffer.partition(b"\n")
         self._buffer = bytearray(rest)
         return bytes(line)
+
+    def restart(self) -> None:
+        """Replace the process by a fresh one (same handle, so the pool's queues stay valid)."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = start_worker_process(self.method, self.config)
+        self._buffer = bytearray()
+        try:
+            self.hello()
+        except (_WorkerDied, ValueError) as exc:
+            raise SandboxError(f"a sandbox worker could not be restarted: {exc}") from None
 
     def stop(self) -> None:
         try:
@@ -147,17 +176,24 @@ class Sandbox:
         start = time.monotonic()
         try:
             response = handle.request(request, start + limits.wall_seconds + _HOST_SLACK_SECONDS)
-        except (_WorkerDied, ValueError) as exc:
-            handle = self._replace(handle)
+            if response.get("replace"):  # it could not clean up after this call
+                handle.restart()
+        except _WorkerDied as exc:
+            handle.restart()
             response = {"status": "crashed", "error": f"{exc}; worker restarted"}
         finally:
             self._idle.put(handle)
-        return _to_result(response, time.monotonic() - start)
+        return _to_result(response, limits.result_bytes, time.monotonic() - start)
 
     def call_many(
         self, source: str, entry: str, args_list: list[list], limits: Limits = Limits()
     ) -> list[CallResult]:
-        """`call` for each args item (each in its own fresh child), spread over the workers."""
+        """`call` for each args item (each in its own fresh child), spread over the workers.
+        Each call's result is capped at its share of BATCH_RESULT_BYTES (at least
+        BATCH_FLOOR_BYTES, at most `limits.result_bytes`): the same for every call, so which
+        results fit never depends on timing."""
+        share = max(BATCH_FLOOR_BYTES, BATCH_RESULT_BYTES // max(1, len(args_list)))
+        limits = dataclasses.replace(limits, result_bytes=min(limits.result_bytes, share))
         results: list[CallResult | None] = [None] * len(args_list)
         todo: queue.SimpleQueue[int] = queue.SimpleQueue()
         for i in range(len(args_list)):
@@ -182,14 +218,6 @@ class Sandbox:
             t.join()
         return [r for r in results if r is not None]
 
-    def _replace(self, handle: _WorkerHandle) -> _WorkerHandle:
-        handle.proc.kill()
-        handle.proc.wait()
-        fresh = _WorkerHandle(handle.method, handle.config)
-        fresh.hello()
-        self._handles[self._handles.index(handle)] = fresh
-        return fresh
-
     def close(self) -> None:
         if self._closed:
             return
@@ -198,22 +226,35 @@ class Sandbox:
             h.stop()
 
 
-def _to_result(response: dict[str, Any], host_wall: float) -> CallResult:
-    status, value, error = response["status"], None, response.get("error", "")
-    if status == "ok":
+def _to_result(response: dict[str, Any], max_bytes: int, host_wall: float) -> CallResult:
+    """The CallResult of a worker's response, the value decoded within the codec's bounds;
+    anything undecodable is a bad_output, never an exception here."""
+    status, value, error = response["status"], None, _text(response.get("error"))
+    if status not in STATUSES:
+        status, error = "crashed", f"unknown status from the sandbox worker: {status[:50]!r}"
+    elif status == "ok":
         try:
-            value = codec.loads(response["value"])
-        except (ValueError, TypeError) as exc:
-            status, error = "bad_output", f"undecodable return value: {exc}"
+            value = codec.loads(_text(response.get("value")), max_bytes)
+        except Exception as exc:  # noqa: BLE001 - whatever the child sent, the host carries on
+            status, error = "bad_output", f"undecodable return value: {str(exc)[:500]}"
     return CallResult(
-        status=status,
+        status=status,  # type: ignore[arg-type] - checked against STATUSES above
         value=value,
         error=error,
-        stdout=response.get("stdout", ""),
-        stderr=response.get("stderr", ""),
-        cpu_seconds=float(response.get("cpu_seconds", 0.0)),
-        wall_seconds=float(response.get("wall_seconds", host_wall)),
+        stdout=_text(response.get("stdout")),
+        stderr=_text(response.get("stderr")),
+        cpu_seconds=_number(response.get("cpu_seconds"), 0.0),
+        wall_seconds=_number(response.get("wall_seconds"), host_wall),
     )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _number(value: Any, default: float) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else default
 
 
 _default: Sandbox | None = None

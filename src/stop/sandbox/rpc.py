@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import time
 from typing import Any
 
-MAX_LINE_BYTES = 32 << 20  # a larger message is a protocol violation, not a memory bomb on us
+from stop.sandbox import codec
+
+# A larger message is a protocol violation, not a memory bomb on us. An improver's largest
+# honest message is a few candidate sources or prompts.
+MAX_LINE_BYTES = 8 << 20
 
 # What an improver may reach on each host object; everything else is refused and recorded.
 CALLABLE = {
@@ -20,35 +26,71 @@ READABLE = {
 
 
 class ProtocolError(Exception):
-    pass
+    """The other side sent something that is not a message of this protocol."""
+
+
+class Deadline(Exception):
+    """The channel's deadline passed while waiting for the other side."""
 
 
 class Channel:
-    """Blocking, line-oriented reads and writes on raw fds (no buffering surprises after fork)."""
+    """Line-oriented reads and writes on raw fds (no buffering surprises after fork).
 
-    def __init__(self, read_fd: int, write_fd: int) -> None:
-        self.read_fd, self.write_fd = read_fd, write_fd
+    With a `deadline` (the host's side) the fds are non-blocking and every wait ends at it, so
+    a peer that neither reads nor writes, or a leftover process holding a pipe, cannot hold
+    the host; without one (the child's side) reads and writes block.
+    """
+
+    def __init__(self, read_fd: int, write_fd: int, deadline: float | None = None) -> None:
+        self.read_fd, self.write_fd, self.deadline = read_fd, write_fd, deadline
         self._buffer = bytearray()
+        if deadline is not None:
+            os.set_blocking(read_fd, False)
+            os.set_blocking(write_fd, False)
 
     def send(self, payload: dict[str, Any]) -> None:
         data = memoryview((json.dumps(payload, separators=(",", ":")) + "\n").encode())
         while data:
-            data = data[os.write(self.write_fd, data) :]
+            self._wait(self.write_fd, write=True)
+            try:
+                data = data[os.write(self.write_fd, data) :]
+            except BlockingIOError:
+                continue
 
     def recv(self) -> dict[str, Any] | None:
-        """The next message, or None at end of stream."""
+        """The next message, or None at end of stream; ProtocolError for anything that is not
+        a JSON object within the codec's bounds (size, depth, 64-bit integers)."""
         while True:
             end = self._buffer.find(b"\n")
             if end >= 0:
                 line = bytes(self._buffer[:end])
                 del self._buffer[: end + 1]
-                message = json.loads(line)
+                try:
+                    message = codec.parse(line, MAX_LINE_BYTES)
+                except ValueError as exc:
+                    raise ProtocolError(str(exc)[:300]) from None
                 if not isinstance(message, dict):
                     raise ProtocolError("message is not a JSON object")
                 return message
             if len(self._buffer) > MAX_LINE_BYTES:
                 raise ProtocolError(f"message longer than {MAX_LINE_BYTES} bytes")
-            chunk = os.read(self.read_fd, 1 << 20)
+            self._wait(self.read_fd, write=False)
+            try:
+                chunk = os.read(self.read_fd, 1 << 20)
+            except BlockingIOError:
+                continue
             if not chunk:
                 return None
             self._buffer += chunk
+
+    def _wait(self, fd: int, write: bool) -> None:
+        if self.deadline is None:
+            return
+        left = self.deadline - time.monotonic()
+        ready = (
+            select.select([], [fd], [], max(0.0, left))
+            if write
+            else select.select([fd], [], [], max(0.0, left))
+        )
+        if not any(ready):
+            raise Deadline(f"no progress on the channel before its deadline ({left:.1f} s)")

@@ -13,9 +13,9 @@ import signal
 import time
 from typing import Any
 
-from stop.sandbox import child
+from stop.sandbox import child, codec
 
-MAX_RESULT_BYTES = 16 << 20
+HEADER_BYTES = 4 * child.MAX_ERROR_CHARS + 1024  # the result's header line (status, error)
 _CPUS = os.cpu_count() or 1
 
 
@@ -44,7 +44,7 @@ def supervise(pid: int, fds: list[int], limits: dict[str, Any]) -> dict[str, Any
     """Wait for child `pid` whose stdout, stderr and result pipes are `fds`; the response dict."""
     start = time.monotonic()
     out, err = _Capped(limits["output_bytes"]), _Capped(limits["output_bytes"])
-    result = _Capped(MAX_RESULT_BYTES)
+    result = _Capped(limits["result_bytes"] + HEADER_BYTES)
     sinks = dict(zip(fds, (out, err, result), strict=True))
     pidfd = os.pidfd_open(pid)
     killed_for = ""
@@ -108,7 +108,7 @@ def _classify(status: int, cpu: float, limits: dict, killed_for: str, result: by
         return {"status": kind, "value": None, "error": error}
 
     if killed_for == "result":
-        return fail("bad_output", f"return value larger than {MAX_RESULT_BYTES} bytes")
+        return fail("bad_output", f"return value larger than {limits['result_bytes']} bytes")
     if killed_for == "wall":
         return fail("timeout", f"wall-clock deadline of {limits['wall_seconds']} s exceeded")
     if killed_for == "cpu" or cpu > limits["cpu_seconds"]:
@@ -125,19 +125,26 @@ def _classify(status: int, cpu: float, limits: dict, killed_for: str, result: by
         return fail("memory", f"memory limit of {limits['memory_bytes']} bytes exceeded")
     if code != child.EXIT_OK or not result:
         return fail("crashed", f"exited with code {code} without a result")
-    try:
-        import json
+    return _read_result(result, limits["result_bytes"])
 
-        message = json.loads(result)
-        if not isinstance(message, dict) or message.get("status") not in _STATUSES:
-            raise ValueError("malformed result message")
-    except ValueError as exc:
-        return fail("bad_output", f"unreadable result from the child: {exc}")
-    return {
-        "status": message["status"],
-        "value": message.get("value") if message["status"] == "ok" else None,
-        "error": str(message.get("error", "")),
-    }
+
+def _read_result(result: bytes, max_value_bytes: int) -> dict[str, Any]:
+    """The child's header line and value text, checked; a forged or garbled one is bad_output.
+    The value stays text: the host decodes it (with the codec's bounds) where it is used."""
+    line, _, value = result.partition(b"\n")
+    try:
+        header = codec.parse(line, HEADER_BYTES)
+        if not isinstance(header, dict) or header.get("status") not in _STATUSES:
+            raise ValueError("malformed result header")
+        if header["status"] != "ok":
+            error = header.get("error", "")
+            error = child.shorten(error if isinstance(error, str) else repr(error)[:200])
+            return {"status": header["status"], "value": None, "error": error}
+        if len(value) > max_value_bytes:
+            raise ValueError(f"return value larger than {max_value_bytes} bytes")
+        return {"status": "ok", "value": value.decode("utf-8"), "error": ""}
+    except ValueError as exc:  # includes codec.DecodeError and UnicodeDecodeError
+        return {"status": "bad_output", "value": None, "error": f"unreadable result: {exc}"}
 
 
 _STATUSES = frozenset(("ok", "memory", "crashed", "bad_output", "exception", "violation"))

@@ -14,11 +14,12 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 from typing import Any
 
-from stop.sandbox import child, confine
+from stop.sandbox import child, confine, mounts
 from stop.sandbox.supervise import supervise
 
 
@@ -29,7 +30,7 @@ class Worker:
         self.warnings: list[str] = []
         self.readonly_root = False
         if self.namespaces:
-            self.readonly_root, self.warnings = confine.setup_filesystem(
+            self.readonly_root, self.warnings = mounts.setup_filesystem(
                 config["hide"], config["keep"]
             )
         # Only real root can switch to a fresh uid; the uid makes RLIMIT_NPROC count one child.
@@ -37,10 +38,14 @@ class Worker:
         real_root = os.geteuid() == 0 and self.method != "unshare-userns"
         self.uid = random.SystemRandom().randrange(1 << 20, 1 << 30) if real_root else None
         # Started by `unshare --pid --fork` we are init of our PID namespace, so every orphan
-        # (a daemon that escaped via setsid) reparents to us; without namespaces, subreaper does it.
+        # reparents to us; without namespaces, subreaper does it.
         self.pid_namespaces = self.namespaces and os.getpid() == 1
         confine.become_subreaper()
-        self.scratch = confine.SCRATCH if self.namespaces else tempfile.mkdtemp(prefix="stop-sbx-")
+        self.per_call: confine.CallNamespaces | None = None
+        if self.namespaces:
+            self.per_call = confine.CallNamespaces()
+            self.per_call.next_fork_isolated()  # fails here, at start, if it cannot work
+        self.base = None if self.namespaces else tempfile.mkdtemp(prefix="stop-sbx-")
         for name in config.get("preload", []):
             try:
                 importlib.import_module(name)
@@ -59,32 +64,66 @@ class Worker:
         }
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        workdir = tempfile.mkdtemp(prefix="c-", dir=self.scratch)
-        if self.uid is not None:
-            os.chown(workdir, self.uid, self.uid)
+        """Run one request in a fresh child; the response says `replace` when this worker could
+        not clean up after it (the host then starts a fresh worker)."""
+        limits = request["limits"]
+        if self.base is None:
+            workdir = mounts.mount_scratch(limits["scratch_bytes"], self.uid)
+        else:
+            workdir = mounts.plain_scratch(self.base, self.uid)
         pipes = [os.pipe() for _ in range(3)]
+        others = self._other_tasks(limits["max_processes"])
+        if self.per_call is not None:
+            self.per_call.next_fork_isolated()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             try:
-                child.run(request, tuple(w for _, w in pipes), workdir, self.uid)
+                child.run(request, tuple(w for _, w in pipes), workdir, self.uid, others)
             finally:
                 os._exit(child.EXIT_INTERNAL)
         for _, w in pipes:
             os.close(w)
         try:
-            return supervise(pid, [r for r, _ in pipes], request["limits"])
+            response = supervise(pid, [r for r, _ in pipes], limits)
         finally:
             for r, _ in pipes:
                 os.close(r)
-            self._cleanup(pid, request["limits"]["max_processes"] > 1)
-            shutil.rmtree(workdir, ignore_errors=True)
+            self._cleanup(pid, limits["max_processes"] > 1)
+        if not self._release(workdir):
+            response["replace"] = True
+        return response
+
+    def _other_tasks(self, max_processes: int) -> int:
+        """Tasks that share the child's uid and count against its RLIMIT_NPROC: none with a
+        fresh uid; our own threads in a user namespace; the whole user's without namespaces
+        (counted only when the call may start any, so max_processes=1 stays exact)."""
+        if self.uid is not None:
+            return 0
+        if self.namespaces:
+            return len(os.listdir("/proc/self/task"))
+        return confine.user_tasks() if max_processes > 1 else 0
+
+    def _release(self, workdir: str) -> bool:
+        """Drop the call's scratch directory; False if anything of it may remain."""
+        if self.base is None:
+            try:
+                mounts.unmount(workdir)  # frees all of it, however deep or odd
+            except OSError:
+                return False
+            return True
+        try:  # without a mount namespace: delete, with `rm` for what rmtree cannot (depth)
+            shutil.rmtree(workdir)
+        except Exception:  # noqa: BLE001 - RecursionError on a deep chain, odd modes
+            subprocess.run(["rm", "-rf", "--", workdir], capture_output=True, check=False)
+        return not os.path.lexists(workdir)
 
     def _cleanup(self, pid: int, may_have_forked: bool) -> None:
-        """Kill whatever a child left behind: its group, every process of its uid, and orphans
-        reparented to us (generation by generation, as killing one orphans its children)."""
+        """Kill whatever a child left behind. With namespaces the child was init of its own
+        PID namespace, so the kernel already did; otherwise: its group, every process of its
+        uid, and orphans reparented to us (generation by generation)."""
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-        if may_have_forked and self.uid is not None:
+        if may_have_forked and self.uid is not None and self.per_call is None:
             _kill_uid(self.uid)
         for _ in range(1000):
             orphans = _own_children()
@@ -132,8 +171,9 @@ def main() -> None:
     for line in proto_in:
         try:
             response = worker.call(json.loads(line))
-        except Exception as exc:  # noqa: BLE001 - report, keep serving
-            response = {"status": "crashed", "error": f"sandbox worker error: {exc!r}"}
+        except Exception as exc:  # noqa: BLE001 - report; the host replaces us
+            error = f"sandbox worker error: {exc!r}"
+            response = {"status": "crashed", "error": error, "replace": True}
         _send(proto_out, response)
 
 

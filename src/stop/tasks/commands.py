@@ -1,4 +1,9 @@
-"""Command-line commands for this part; registered by `stop.cli`."""
+"""Command-line commands for this part; registered by `stop.cli`.
+
+Task names, descriptions, sources and scorer messages come from task files and folders that
+someone else wrote, and candidates' error texts from model-written code: all are printed as
+inert text (`stop.render.terminal`).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.rule import Rule
 from rich.table import Table
 
 from stop.errors import TaskError
+from stop.inputs import read_text_file
+from stop.render.terminal import console as make_console
+from stop.render.terminal import inert, plain
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
+console = make_console()
 
 
 @app.command("list")
@@ -28,7 +36,8 @@ def list_command(
     table = Table("name", "signature", "description")
     for t in tasks:
         # The first clause of the description is its title; `show` prints the rest.
-        table.add_row(t.name, t.signature, t.description.split(":")[0].split(". ")[0])
+        title = t.description.split(":")[0].split(". ")[0]
+        table.add_row(plain(t.name), plain(t.signature), plain(title))
     console.print(table)
 
 
@@ -40,13 +49,13 @@ def show_command(
     from stop.tasks import load_task
 
     t = load_task(name)
-    console.rule(t.name)
-    console.print(t.description, highlight=False)
-    console.print(f"\n[bold]signature[/]: {t.signature}", highlight=False)
+    console.print(Rule(plain(t.name)))
+    console.print(plain(t.description))
+    console.print(inert("\n", ("signature", "bold"), f": {t.signature}"))
     console.rule("visible utility (shown to improvers)")
-    console.print(t.visible_text, markup=False, highlight=False)
+    console.print(plain(t.visible_text))
     console.rule("seed solution")
-    console.print(t.seed_solution, markup=False, highlight=False)
+    console.print(plain(t.seed_solution))
 
 
 @app.command("score")
@@ -68,22 +77,21 @@ def score_command(
 
     from stop.tasks import load_task
 
-    if not file.is_file():
-        raise TaskError(f"solution file {file} not found: pass a Python source file")
+    source = read_text_file(file, error=TaskError, what="solution file")
     chosen = split or ("test" if secret else "visible")
     task = load_task(name)
-    source = file.read_text()
     results = [task.score(source, split=chosen, seed=seed) for _ in range(repeats)]
     values = [r.value for r in results]
     mean, last = statistics.fmean(values), results[-1]
-    console.print(f"{mean:.4f}  [{last.status}] {last.detail}", markup=False, highlight=False)
+    console.print(inert(f"{mean:.4f}  [{last.status}] {last.detail}"))
     if repeats > 1:
         spread = statistics.stdev(values)
         shown = ", ".join(f"{v:.4f}" for v in values)
         console.print(
-            f"noise: sd {spread:.4f} over {repeats} scorings ({shown})"
-            + ("; the same every time" if spread == 0 else ""),
-            highlight=False,
+            inert(
+                f"noise: sd {spread:.4f} over {repeats} scorings ({shown})"
+                + ("; the same every time" if spread == 0 else "")
+            )
         )
     if task.scale != (0.0, 1.0):
-        console.print(f"scores of {task.name} are {task.scale_text}", highlight=False)
+        console.print(inert(f"scores of {task.name} are {task.scale_text}"))

@@ -14,6 +14,7 @@ improver selects on by about sqrt(r). The spread of the r values is reported in 
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import secrets
@@ -30,14 +31,18 @@ if TYPE_CHECKING:
     from stop.sandbox import CallResult, Sandbox
     from stop.tasks.openevolve import Program
 
-CHILD_SOURCE = (Path(__file__).parent / "openevolve_child.py").read_text()
 SHIM_DIR = Path(__file__).parent / "openevolve_shim"
-SHIM = {
-    str(p.relative_to(SHIM_DIR)): p.read_text() for p in sorted(SHIM_DIR.glob("openevolve/*.py"))
-}
 STAGES = ("evaluate_stage1", "evaluate_stage2", "evaluate_stage3")
 # The child's own work before the evaluator starts (exec, writing files) is not the evaluator's.
 WALL_SLACK_SECONDS = 2.0
+
+
+@functools.cache
+def child_files() -> tuple[str, dict[str, str]]:
+    """(the source run in the sandbox, the EvaluationResult stand-in's files by path)."""
+    child = (Path(__file__).parent / "openevolve_child.py").read_text()
+    shim = {str(p.relative_to(SHIM_DIR)): p.read_text() for p in SHIM_DIR.glob("openevolve/*.py")}
+    return child, shim
 
 
 def fitness(metrics: dict[str, Any], feature_dimensions: tuple[str, ...] = ()) -> float | None:
@@ -165,13 +170,14 @@ class FolderScorer:
         files = {**self.files, "program.py": full}
         cascade = self.stages != ("evaluate",)
         evaluations = [Evaluation(cascade=cascade) for _ in nonces]
+        child, shim = child_files()
         thresholds = self.settings.thresholds
         for stage, function in enumerate(self.stages):
             todo = [i for i, e in enumerate(evaluations) if not e.done]
             if not todo:
                 break
-            args = [[files, SHIM, function, nonces[i]] for i in todo]
-            results = box.call_many(CHILD_SOURCE, "run", args, self.limits())
+            args = [[files, shim, function, nonces[i]] for i in todo]
+            results = box.call_many(child, "run", args, self.limits())
             for i, result in zip(todo, results, strict=True):
                 e = evaluations[i]
                 if not result.ok or not isinstance(result.value, dict):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stop.errors import TaskError
+from stop.inputs import read_text_file
 from stop.tasks.base import Score, Task
 
 EXAMPLE = """\
@@ -39,6 +40,8 @@ def _entry_point(seed: str, path: Path, wanted: str | None) -> tuple[str, str]:
         tree = ast.parse(seed)
     except SyntaxError as exc:
         raise _fail(path, f"SEED is not valid Python (line {exc.lineno}: {exc.msg})") from exc
+    except ValueError as exc:  # null bytes
+        raise _fail(path, f"SEED is not valid Python ({exc})") from exc
     functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     for fn in functions:
         if wanted is None or fn.name == wanted:
@@ -82,15 +85,18 @@ def _user_scorer(fn: Any, path: Path):
 
 def load_user_task(path: Path) -> Task:
     """The task defined by the Python file at `path`; TaskError names anything missing."""
-    if not path.is_file():
+    if not path.exists():
         raise TaskError(
             f"task file {path} not found: pass a built-in task name (see `stop tasks list`), "
             "a .py task file or an OpenEvolve folder"
         )
+    text = read_text_file(path, error=TaskError, what="task file")
     try:
-        ast.parse(path.read_text(), filename=str(path))
+        ast.parse(text, filename=str(path))
     except SyntaxError as exc:
         raise _fail(path, f"syntax error on line {exc.lineno}: {exc.msg}") from exc
+    except ValueError as exc:  # Python 3.11: "source code string cannot contain null bytes"
+        raise _fail(path, str(exc)) from exc
     try:
         namespace = runpy.run_path(str(path), run_name=f"stop_user_task_{path.stem}")
     except Exception as exc:

@@ -2,6 +2,7 @@
 
 Never broadcast, never coerce: a scalar where a vector is expected, a (n, 1) array, a string of
 digits or a nested list is rejected with a reason, not reshaped into something that scores.
+Whatever the value (huge integers, NaN, infinities), a check either returns or raises `Invalid`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def numeric_vector(output: Any, length: int, what: str) -> np.ndarray:
             raise Invalid(f"expected {expected}, got {_describe(output)}")
         if output.dtype.kind not in "biuf":
             raise Invalid(f"expected numbers in {what}, got dtype {output.dtype}")
-        return output
+        return _finite(output, what)
     if isinstance(output, list):
         if len(output) != length:
             raise Invalid(f"expected {expected}, got {_describe(output)}")
@@ -44,8 +45,17 @@ def numeric_vector(output: Any, length: int, what: str) -> np.ndarray:
                 raise Invalid(
                     f"expected numbers in {what}, got an element of type {type(x).__name__}"
                 )
-        return np.array(output, dtype=float)
+        try:
+            return _finite(np.array(output, dtype=float), what)
+        except OverflowError:  # an int beyond what a float holds
+            raise Invalid(f"expected numbers of float range in {what}") from None
     raise Invalid(f"expected {expected}, got {_describe(output)}")
+
+
+def _finite(vec: np.ndarray, what: str) -> np.ndarray:
+    if vec.dtype.kind == "f" and not np.isfinite(vec).all():
+        raise Invalid(f"expected finite numbers in {what}, got NaN or infinity")
+    return vec
 
 
 def binary_vector(output: Any, length: int, what: str) -> np.ndarray:
@@ -65,7 +75,11 @@ def permutation(output: Any, n: int, what: str) -> np.ndarray:
             raise Invalid(f"expected integer entries in {what}, got dtype {output.dtype}")
     elif not all(isinstance(x, int | np.integer) and not isinstance(x, bool) for x in output):
         raise Invalid(f"expected integer entries in {what}")
-    perm = np.asarray(vec).astype(np.int64)
+    values = np.asarray(vec)
+    # Range first: casting an out-of-range number to int64 is undefined, not an error.
+    if values.size and not (values.min() >= 0 and values.max() < n):
+        raise Invalid(f"expected {what} to be a permutation of 0..{n - 1}")
+    perm = values.astype(np.int64)
     if sorted(perm.tolist()) != list(range(n)):
         raise Invalid(f"expected {what} to be a permutation of 0..{n - 1}")
     return perm
