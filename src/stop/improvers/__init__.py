@@ -6,11 +6,11 @@ from importlib import resources
 
 from stop.errors import ConfigError
 
-BUILTIN_IMPROVERS = ("seed", "single", "hill_climb")
+BUILTIN_IMPROVERS = ("seed", "single", "hill_climb", "best_first")
 
 
 def improver_source(name: str) -> str:
-    """The source text of a built-in improver (`seed`, `single`, `hill_climb`)."""
+    """The source text of a built-in improver (`seed`, `single`, `hill_climb`, `best_first`)."""
     if name not in BUILTIN_IMPROVERS:
         raise ConfigError(
             f"unknown improver {name!r}; built-ins: {', '.join(BUILTIN_IMPROVERS)},"

@@ -38,6 +38,9 @@ class Score:
     detail: str
     instances: int
     failures: Mapping[str, int] = field(default_factory=dict)
+    # Each instance's value, where the task scores instances separately (empty otherwise): what
+    # a paired comparison of two programs on the same instances needs.
+    per_instance: tuple[float, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -122,7 +122,7 @@ def summarise(verdicts: list[Verdict]) -> Score:
         others = [f"{c} {k}" for k, c in failures.items() if k != kind]
         if others:
             detail += f" (also {', '.join(others)})"
-    return Score(value, worst(failures), detail, n, failures)
+    return Score(value, worst(failures), detail, n, failures, tuple(v.value for v in verdicts))
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ import numpy as np
 def utility(algorithm_str: str):
     """
     Implements the Max-Cut utility function. Returns the average normalised cut, in [0, 1].
+    `algorithm` may use Python's standard library and numpy, and nothing else: no other
+    packages are installed, and threads, subprocesses, files and the network are unavailable.
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the instance scores 0.

@@ -35,6 +35,8 @@ def utility(algorithm_str: str):
     """
     Implements the {title} task. Returns the mean test accuracy over {n_visible} random
     instances, a value in [0, 1].
+    `algorithm` may use Python's standard library and numpy, and nothing else: no other
+    packages are installed, and threads, subprocesses, files and the network are unavailable.
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the instance scores 0.

@@ -74,6 +74,8 @@ def utility(algorithm_str: str):
     """
     Implements the Modified Quadratic Assignment Problem (MQAP) with n facilities/locations.
     Lower cost is better; returns a normalised score in [0, 1], higher is better.
+    `algorithm` may use Python's standard library and numpy, and nothing else: no other
+    packages are installed, and threads, subprocesses, files and the network are unavailable.
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the instance scores 0.

@@ -26,6 +26,8 @@ import random
 
 def utility(algorithm_str: str):
     """Implements the str_grid_dist task. Returns a value between 0 and 1.
+    `algorithm` may use Python's standard library and numpy, and nothing else: no other
+    packages are installed, and threads, subprocesses, files and the network are unavailable.
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the instance scores 0.

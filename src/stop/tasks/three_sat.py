@@ -64,6 +64,8 @@ def utility(algorithm_str: str):
     """
     Implements the Random 3-SAT problem with n variables and m clauses.
     Returns the fraction of formulas solved successfully within the time limit.
+    `algorithm` may use Python's standard library and numpy, and nothing else: no other
+    packages are installed, and threads, subprocesses, files and the network are unavailable.
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the formula counts as unsolved.

@@ -1,0 +1,215 @@
+"""Improvement quality: do `stop`'s improvers make programs better on the embedded models?
+
+For each cell (model × improver × task) it runs several independent `stop improve` runs at the
+paper's budgets (4 LM calls of up to 6 samples, 25 utility calls; `--set` overrides) and
+records, per run: every sample's failure kind (design §5b, see `stop.experiment.outcomes`), the
+candidates the improver scored, and the returned solution's test-split score against the seed
+solution's, with that split's noise. `bench/improvement_table.py` turns the records into the
+table of docs/performance.md.
+
+Runs are appended to a JSON-lines file as they finish, so a killed benchmark resumes where it
+stopped (same --out); the model lock (--lock) is held per run, so other model users interleave.
+
+    .venv/bin/python bench/improvement.py                      # the full grid (about 2 hours)
+    .venv/bin/python bench/improvement.py --quick              # one small run, for CI smoke
+    .venv/bin/python bench/improvement.py --cells local:best_first:max_cut --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from improvement_table import print_table, summarise_cells  # noqa: E402
+
+from stop.experiment.config import resolve_config  # noqa: E402
+from stop.experiment.outcomes import sample_failure  # noqa: E402
+from stop.experiment.runs import improve  # noqa: E402
+from stop.helpers import extract_code  # noqa: E402
+from stop.improvers import improver_source  # noqa: E402
+from stop.sandbox import Sandbox  # noqa: E402
+from stop.store import Store  # noqa: E402
+from stop.tasks import Task, load_task  # noqa: E402
+
+TASKS = (
+    "lpn",
+    "parity",
+    "string_grid_distance",
+    "quadratic_assignment",
+    "three_sat",
+    "max_cut",
+)
+DEFAULT_MODEL = "local"
+OTHER_MODEL = "local:qwen2.5-coder-1.5b"
+# The default grid: every task for the default model and the improvers a user meets (the
+# paper's seed, the hill-climbing baseline, and `stop improve`'s default); the other embedded
+# model with the default improver on two tasks.
+DEFAULT_CELLS = [
+    *(
+        f"{DEFAULT_MODEL}:{imp}:{task}"
+        for imp in ("best_first", "hill_climb", "seed")
+        for task in TASKS
+    ),
+    *(f"{OTHER_MODEL}:best_first:{task}" for task in ("max_cut", "string_grid_distance")),
+]
+RESCORES = 3  # test-split evaluations of the seed and the returned solution (load noise)
+SAMPLE_SEED = 20261126  # the visible instances every raw sample is classified on
+
+
+def parse_cell(cell: str) -> tuple[str, str, str]:
+    """`MODEL:IMPROVER:TASK` (the model may itself contain a colon)."""
+    model, improver, task = cell.rsplit(":", 2)
+    return model, improver, task
+
+
+@contextlib.contextmanager
+def model_lock(path: str | None) -> Iterator[None]:
+    """Hold the shared one-model-process-at-a-time lock (if given) for the duration."""
+    if not path:
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def classify_samples(store: Store, run_id: str, task: Task, sandbox: Sandbox) -> list[dict]:
+    """Each sample of the run: its raw code (the largest fenced block) scored on fixed visible
+    instances, and its failure kind, independent of what the improver then made of it."""
+    rows = store.query(
+        "SELECT text, finish_reason, completion_tokens FROM lm_calls"
+        " WHERE run_id = ? AND error IS NULL ORDER BY id",
+        (run_id,),
+    )
+    samples = []
+    for row in rows:
+        code = extract_code([row["text"] or ""])[0]
+        evaluated = None
+        if code is not None:
+            score = task.score(code, split="visible", seed=SAMPLE_SEED, sandbox=sandbox)
+            evaluated = (score.value, score.status, score.detail)
+        samples.append(
+            {
+                "failure": sample_failure(code, row["finish_reason"] or "", evaluated),
+                "finish_reason": row["finish_reason"],
+                "tokens": row["completion_tokens"],
+            }
+        )
+    return samples
+
+
+def scored_candidates(store: Store, run_id: str, task: Task) -> dict[str, float]:
+    """Best visible score of each distinct program the improver scored, but the seed's."""
+    rows = store.query(
+        "SELECT source, score FROM evaluations WHERE run_id = ? AND utility = 'visible'",
+        (run_id,),
+    )
+    best: dict[str, float] = {}
+    for row in rows:
+        if row["source"].strip() != task.seed_solution.strip():
+            best[row["source"]] = max(best.get(row["source"], 0.0), row["score"])
+    return best
+
+
+def test_scores(task: Task, source: str, sandbox: Sandbox) -> list[list[float]]:
+    """Per-instance test-split scores of `source`, RESCORES times (a noisy scorer differs)."""
+    return [
+        list(task.score(source, split="test", sandbox=sandbox).per_instance)
+        for _ in range(RESCORES)
+    ]
+
+
+def one_run(cell: str, run: int, store: Store, lock: str | None, overrides: list[str]) -> dict:
+    model, improver, task_name = parse_cell(cell)
+    task = load_task(task_name)
+    config = resolve_config("paper", overrides=overrides, model=model, seed=run)
+    with model_lock(lock):
+        started = time.monotonic()
+        run_id, _, outcome = improve(config, store, task_name, improver_source(improver))
+        wall = time.monotonic() - started
+    with Sandbox() as sandbox:
+        samples = classify_samples(store, run_id, task, sandbox)
+        candidates = scored_candidates(store, run_id, task)
+        returned = outcome.solution if outcome.status == "ok" and outcome.solution else None
+        seed_runs = test_scores(task, task.seed_solution, sandbox)
+        returned_runs = test_scores(task, returned, sandbox) if returned else None
+    return {
+        "cell": cell,
+        "run": run,
+        "run_id": run_id,
+        "status": outcome.status,
+        "wall_seconds": wall,
+        "samples": samples,
+        "valid_candidates": sum(1 for score in candidates.values() if score > 0),
+        "scored_candidates": len(candidates),
+        "seed_test": seed_runs,
+        "returned_test": returned_runs,
+        "returned_is_seed": bool(returned) and returned.strip() == task.seed_solution.strip(),
+        "returned_source": returned,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cells", nargs="*", help="MODEL:IMPROVER:TASK (default: the grid)")
+    parser.add_argument("--runs", type=int, default=3, help="independent runs per cell")
+    parser.add_argument("--out", default="/tmp/stop-bench-improvement.jsonl")
+    parser.add_argument("--db", default=None, help="run store (default: beside --out)")
+    parser.add_argument("--lock", default=None, help="model lock file, held per run")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V")
+    parser.add_argument("--quick", action="store_true", help="one tiny run (CI smoke)")
+    parser.add_argument("--model", default=None, help="replace the model of every cell")
+    args = parser.parse_args()
+    cells = args.cells or DEFAULT_CELLS
+    runs = args.runs
+    overrides = list(args.overrides)
+    if args.quick:
+        cells, runs = args.cells or [f"{DEFAULT_MODEL}:best_first:max_cut"], 1
+        overrides = [
+            "lm_budget=1",
+            "max_responses_per_call=2",
+            "utility_budget=3",
+            "max_tokens=256",
+            *overrides,
+        ]
+    if args.model:
+        cells = [f"{args.model}:{imp}:{task}" for _, imp, task in map(parse_cell, cells)]
+    out = Path(args.out)
+    done = {(r["cell"], r["run"]) for r in _read(out)}
+    store = Store(args.db or out.with_suffix(".db"))
+    started = time.monotonic()
+    for cell in cells:
+        for run in range(runs):
+            if (cell, run) in done:
+                continue
+            record = one_run(cell, run, store, args.lock, overrides)
+            with out.open("a") as handle:
+                handle.write(json.dumps(record) + "\n")
+            print(
+                f"{cell} run {run}: {record['status']}, {record['wall_seconds']:.0f} s", flush=True
+            )
+    records = [r for r in _read(out) if r["cell"] in cells]
+    print_table(summarise_cells(records))
+    print(f"\nthis invocation took {(time.monotonic() - started) / 60:.1f} min")
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Why a sampled program did not count: the failure kinds of design §5b, from recorded data.
+
+A *valid candidate* is a sampled program that runs on the visible utility and scores above 0.
+Every other sample gets one kind, so a table can say why an improver found nothing:
+
+    truncated        the answer stopped at max_tokens and its code does not work
+    no_code          no fenced code block in the answer
+    syntax           the code does not parse
+    missing_module   it imports a module the sandbox does not have (sklearn, tensorflow...)
+    entry_point      the function the utility calls is missing or has another signature
+    exception        it raised while running
+    limit            it broke a CPU, memory, process or sandbox limit
+    invalid_output   it returned something of the wrong type, shape or values
+    zero_score       it ran and returned valid output that scored 0
+
+The kinds are read off a `Score` (its status and the tail of the error it carries) and the
+completion's `finish_reason`: no extra evaluation is needed, so reports can classify stored runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+FAILURE_KINDS = (
+    "truncated",
+    "no_code",
+    "syntax",
+    "missing_module",
+    "entry_point",
+    "exception",
+    "limit",
+    "invalid_output",
+    "zero_score",
+)
+
+_LIMIT_STATUSES = frozenset({"timeout", "memory", "killed", "violation"})
+_OUTPUT_STATUSES = frozenset({"invalid_output", "bad_output"})
+_SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
+_IMPORT_MARKERS = ("ModuleNotFoundError", "No module named", "ImportError")
+_ENTRY_MARKERS = ("is not defined by the source", "positional argument", "keyword argument")
+
+
+def evaluation_failure(value: float, status: str, detail: str) -> str | None:
+    """The failure kind of one evaluation of a program, or None when it is a valid candidate."""
+    if status == "ok":
+        return None if value > 0 else "zero_score"
+    if status in _LIMIT_STATUSES:
+        return "limit"
+    if status in _OUTPUT_STATUSES:
+        return "invalid_output"
+    text = detail or ""
+    for kind, markers in (
+        ("syntax", _SYNTAX_MARKERS),
+        ("missing_module", _IMPORT_MARKERS),
+        ("entry_point", _ENTRY_MARKERS),
+    ):
+        if any(marker in text for marker in markers):
+            return kind
+    if status == "invalid_source":
+        return "no_code"
+    return "exception"
+
+
+def sample_failure(
+    code: str | None, finish_reason: str, evaluated: tuple[float, str, str] | None
+) -> str | None:
+    """The failure kind of one sampled answer: its extracted `code` (None: no code block), how
+    generation ended, and its evaluation as (value, status, detail) if it was evaluated.
+
+    A cut-off answer whose code still works is valid (nothing was lost); one whose code fails is
+    counted as truncated, since the cut is the likelier cause than what the error says."""
+    if code is None:
+        return "truncated" if finish_reason == "length" else "no_code"
+    if evaluated is None:
+        return "truncated" if finish_reason == "length" else "exception"
+    failure = evaluation_failure(*evaluated)
+    if failure is not None and finish_reason == "length":
+        return "truncated"
+    return failure
+
+
+def count_failures(kinds: Iterable[str | None]) -> dict[str, int]:
+    """How many of each failure kind (valid candidates, the Nones, are not counted), in the
+    order of FAILURE_KINDS."""
+    counts = Counter(kind for kind in kinds if kind is not None)
+    return {kind: counts[kind] for kind in FAILURE_KINDS if counts[kind]}
+
+
+def describe_failures(counts: dict[str, int]) -> str:
+    """`"3 truncated, 2 syntax"`: the counts, most frequent first; "" when there are none."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], FAILURE_KINDS.index(item[0])))
+    return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in ordered)
