@@ -1,0 +1,102 @@
+"""The `best_first` improver, driven through the real sandbox and utility by a scripted model
+whose answers are the ways small models go wrong (design §5b)."""
+
+import pytest
+
+from stop.experiment.config import resolve_config
+from stop.experiment.runs import improve
+from stop.improvers import improver_source
+from stop.lm.scripted import ScriptedModel
+from stop.store import Store
+from tests.experiment_fixtures.scripted import BRUTE_FORCE, MAJORITY
+
+MAJORITY_REFORMATTED = MAJORITY.replace(
+    "    label =", "    # same program, other layout\n    label ="
+)
+MISSING_MODULE = "import sklearn\n" + MAJORITY
+COPIED_UTILITY = (
+    BRUTE_FORCE
+    + "\ndef utility(algorithm_str):\n    return 1.0\n"
+    + "\nprint(algorithm([[0] * 10], [0], [[0] * 10]))\n"
+    + "\nif __name__ == '__main__':\n    print(utility('x'))\n"
+)
+RENAMED = MAJORITY.replace("def algorithm(", "def predict_parity(")
+
+
+def fence(code: str) -> str:
+    return f"Here is the program.\n```python\n{code.strip()}\n```\nIt should score higher."
+
+
+def cut_off(code: str) -> str:
+    """An answer that stopped at max_tokens: no closing fence, the last line unfinished."""
+    return f"```python\n{code.strip()}\n\nresult = algorithm(train_samples, train_par"
+
+
+def run_best_first(tmp_path, answers: list[str]) -> tuple[Store, str, object]:
+    config = resolve_config(
+        "paper",
+        overrides=["lm_budget=1", f"max_responses_per_call={len(answers)}", "utility_budget=25"],
+        model="scripted",
+    )
+    store = Store(tmp_path / "runs.db")
+    run_id, _, outcome = improve(
+        config, store, "lpn", improver_source("best_first"), model=ScriptedModel(answers)
+    )
+    return store, run_id, outcome
+
+
+def scored_sources(store: Store, run_id: str) -> list[str]:
+    rows = store.query(
+        "SELECT source FROM evaluations WHERE run_id = ? AND utility = 'visible'", (run_id,)
+    )
+    return [row["source"] for row in rows]
+
+
+@pytest.mark.slow
+def test_a_duplicate_candidate_does_not_spend_a_utility_call(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(MAJORITY), fence(MAJORITY_REFORMATTED)])
+    sources = scored_sources(store, run_id)
+    assert not any("other layout" in source for source in sources)
+
+
+@pytest.mark.slow
+def test_a_candidate_importing_a_missing_module_is_not_scored(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(MISSING_MODULE), fence(MAJORITY)])
+    sources = scored_sources(store, run_id)
+    assert not any("sklearn" in source for source in sources)
+    assert any("label = int(" in source for source in sources)  # the other one is
+
+
+@pytest.mark.slow
+def test_a_truncated_answer_keeps_its_complete_code(tmp_path):
+    store, run_id, outcome = run_best_first(tmp_path, [cut_off(BRUTE_FORCE)])
+    assert any("np.argmax(agree)" in source for source in scored_sources(store, run_id))
+    assert outcome.status == "ok" and "np.argmax(agree)" in outcome.solution
+    assert outcome.score > 0.9  # the exact solver, salvaged, wins on the test split
+
+
+@pytest.mark.slow
+def test_a_copied_utility_and_top_level_test_code_are_dropped(tmp_path):
+    store, run_id, outcome = run_best_first(tmp_path, [fence(COPIED_UTILITY)])
+    [candidate] = {s for s in scored_sources(store, run_id) if "np.argmax" in s}
+    assert "def utility" not in candidate and "print(" not in candidate
+    assert outcome.score > 0.9
+
+
+@pytest.mark.slow
+def test_a_renamed_entry_point_is_called_under_the_expected_name(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(RENAMED)])
+    [candidate] = {s for s in scored_sources(store, run_id) if "predict_parity" in s}
+    assert "algorithm = predict_parity" in candidate
+
+
+@pytest.mark.slow
+def test_each_sample_of_a_call_is_asked_for_a_different_idea(tmp_path):
+    model = ScriptedModel([fence(MAJORITY)])
+    config = resolve_config(
+        "paper", overrides=["lm_budget=1", "max_responses_per_call=3"], model="scripted"
+    )
+    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
+    prompts = {request.messages[-1]["content"] for request in model.requests}
+    assert len(prompts) == 3
+    assert all("numpy" in p and "def algorithm(" in p for p in prompts)
