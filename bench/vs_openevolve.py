@@ -94,6 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="no new runs: rebuild the table of an earlier --workdir (rescored, recounted)",
     )
     p.add_argument("--markdown", type=Path, help="write the table here")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs that finished in --workdir (same arguments) and run the rest",
+    )
     args = p.parse_args(argv)
     default = sorted(d for d in EXAMPLES.iterdir() if (d / "evaluator.py").exists())
     args.tasks = [t.resolve() for t in (args.tasks or default)]
@@ -198,14 +203,11 @@ def as_initial(scores: dict[str, Rescored]) -> dict[str, Initial]:
     return {name: Initial(s.mean, s.sd, s.n) for name, s in scores.items()}
 
 
-def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list, dict]:
-    """Rebuild every record of a finished (or cut-short) benchmark from its work directory:
-    the saved final programs are rescored, the counts re-read from the proxy's request log.
-    No LM call is made."""
-    from stop.tasks import load_task
-
+def tallies_from_log(log: Path) -> dict[str, Tally]:
+    """What the server did per run label, re-read from the proxy's request log."""
     tallies: dict[str, Tally] = {}
-    for line in (workdir / "requests.jsonl").read_text().splitlines():
+    lines = log.read_text().splitlines() if log.exists() else []
+    for line in lines:
         entry = json.loads(line)
         t = tallies.setdefault(entry["label"], Tally())
         usage = entry.get("usage") or {}
@@ -214,6 +216,24 @@ def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list,
         t.prompt_tokens += int(usage.get("prompt_tokens") or 0)
         t.completion_tokens += int(usage.get("completion_tokens") or 0)
         t.failed += entry.get("status") != 200
+    return tallies
+
+
+def saved_run(run_dir: Path) -> tuple[dict, float] | None:
+    """(out, wall seconds) of a run that finished in an earlier invocation, else None."""
+    out_file, wall_file = run_dir / "out.json", run_dir / "wall_seconds"
+    if not (out_file.exists() and wall_file.exists()):
+        return None
+    return json.loads(out_file.read_text()), float(wall_file.read_text())
+
+
+def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list, dict]:
+    """Rebuild every record of a finished (or cut-short) benchmark from its work directory:
+    the saved final programs are rescored, the counts re-read from the proxy's request log.
+    No LM call is made."""
+    from stop.tasks import load_task
+
+    tallies = tallies_from_log(workdir / "requests.jsonl")
     runs = [d for d in workdir.iterdir() if (d / "spec.json").exists()]
     runs.sort(key=lambda d: int(d.name.rsplit(".", 1)[1]))
     specs = {d: json.loads((d / "spec.json").read_text()) for d in runs}
@@ -221,10 +241,7 @@ def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list,
     initial = initial_scores(tasks, args.initial_repeats)
     records = []
     for d, spec in specs.items():
-        out = json.loads((d / "out.json").read_text()) if (d / "out.json").exists() else {}
-        out = out or {"error": "no out.json (the run did not finish)"}
-        wall_file = d / "wall_seconds"
-        wall = float(wall_file.read_text()) if wall_file.exists() else out.get("seconds", 0.0)
+        out, wall = saved_run(d) or ({"error": "the run did not finish"}, 0.0)
         base = initial[Path(spec["folder"]).name]
         tally = tallies.get(d.name, Tally())
         task = tasks[spec["folder"]]
@@ -244,10 +261,24 @@ def report(r: RunRecord) -> None:
         print(f"    {r.detail[:300]}", flush=True)
 
 
+def plan(args: argparse.Namespace, tasks: dict) -> list[tuple[int, int, Path, str, dict]]:
+    """(calls, seed, folder, kind, spec extras) of every run, in order. Budget-major, then
+    seed-major: a benchmark cut short has every seed of the smaller budgets, and every task
+    and system at similar counts."""
+    return [
+        (calls, seed, folder, kind, extra)
+        for calls in args.calls
+        for seed in range(args.seeds)
+        for folder in tasks
+        for _name, kind, extra in systems(args, calls)
+    ]
+
+
 def run_all(
     args: argparse.Namespace, oe_python: Path, workdir: Path, progress=None
 ) -> tuple[list, dict]:
-    """Every (budget, seed, task, system) run; `progress(records, initial)` after each one."""
+    """Every planned run; `progress(records, initial)` after each one. With --resume, a run
+    that finished in an earlier invocation is read back instead of run again."""
     from stop.tasks import load_task
 
     gguf = args.gguf
@@ -256,57 +287,45 @@ def run_all(
 
         gguf = model_path("local")
     port = free_port()
-    proxy = CountingProxy(f"http://127.0.0.1:{port}", workdir / "requests.jsonl").start()
+    log = workdir / "requests.jsonl"
+    proxy = CountingProxy(f"http://127.0.0.1:{port}", log).start()
     print(f"server: {args.server} on port {port} per run; counting proxy on port {proxy.port}")
-    model_name = "local" if args.server == "llama" else "standin"
     records: list[RunRecord] = []
     try:
         tasks = {folder: load_task(str(folder)) for folder in args.tasks}
         initial = initial_scores(tasks, args.initial_repeats)
         for name, s in initial.items():
             print(f"  initial {name}: {s.mean:.4f} (sd {s.sd:.4f} over {s.n})", flush=True)
-        # Budget-major, then seed-major: a benchmark cut short has every seed of the smaller
-        # budgets, and every task and system at similar counts.
-        for calls in args.calls:
-            for seed in range(args.seeds):
-                for folder, task in tasks.items():
-                    for _name, kind, extra in systems(args, calls):
-                        label = f"{folder.name}.{kind}.{len(records)}"
-                        spec = {
-                            "folder": str(folder),
-                            "base_url": proxy.url(label),
-                            "model": model_name,
-                            "calls": calls,
-                            "max_tokens": args.max_tokens,
-                            "temperature": args.temperature,
-                            "seed": seed,
-                            "workdir": str(workdir / label),
-                            **extra,
-                        }
-                        python = oe_python if kind == "openevolve" else args.stop_python
-                        # The model is loaded only while this one run holds the lock.
-                        with model_lock(args.lock):
-                            server = start_server(
-                                args.server, workdir, gguf=gguf, n_ctx=args.n_ctx,
-                                latency=args.latency, port=port, python=args.server_python,
-                                threads=args.threads,
-                            )  # fmt: skip
-                            try:
-                                out, wall = run_child(
-                                    python, f"run_{kind}.py", spec, workdir / label
-                                )
-                            finally:
-                                server.stop()
-                        (workdir / label / "wall_seconds").write_text(f"{wall:.3f}")
-                        tally = proxy.tally(label)
-                        base = initial[folder.name]
-                        record = make_record(
-                            task, label, spec, out, wall, tally, args.repeats, base
-                        )
-                        records.append(record)
-                        report(record)
-                        if progress is not None:
-                            progress(records, initial)
+        for index, (calls, seed, folder, kind, extra) in enumerate(plan(args, tasks)):
+            label = f"{folder.name}.{kind}.{index}"
+            spec = {
+                "folder": str(folder), "base_url": proxy.url(label),
+                "model": "local" if args.server == "llama" else "standin", "calls": calls,
+                "max_tokens": args.max_tokens, "temperature": args.temperature, "seed": seed,
+                "workdir": str(workdir / label), **extra,
+            }  # fmt: skip
+            saved = saved_run(workdir / label) if args.resume else None
+            if saved is not None:
+                (out, wall), tally = saved, tallies_from_log(log).get(label, Tally())
+            else:
+                python = oe_python if kind == "openevolve" else args.stop_python
+                # The model is loaded only while this one run holds the lock.
+                with model_lock(args.lock):
+                    server = start_server(
+                        args.server, workdir, gguf=gguf, n_ctx=args.n_ctx, latency=args.latency,
+                        port=port, python=args.server_python, threads=args.threads,
+                    )  # fmt: skip
+                    try:
+                        out, wall = run_child(python, f"run_{kind}.py", spec, workdir / label)
+                    finally:
+                        server.stop()
+                (workdir / label / "wall_seconds").write_text(f"{wall:.3f}")
+                tally = proxy.tally(label)
+            task, base = tasks[folder], initial[folder.name]
+            records.append(make_record(task, label, spec, out, wall, tally, args.repeats, base))
+            report(records[-1])
+            if progress is not None:
+                progress(records, initial)
     finally:
         proxy.stop()
     return records, initial
