@@ -100,3 +100,26 @@ def test_each_sample_of_a_call_is_asked_for_a_different_idea(tmp_path):
     prompts = {request.messages[-1]["content"] for request in model.requests}
     assert len(prompts) == 3
     assert all("numpy" in p and "def algorithm(" in p for p in prompts)
+
+
+BROKEN = "def algorithm(train_samples, train_parity, test_samples):\n    return undefined_name\n"
+
+
+def repair_prompts(tmp_path, feedback: bool) -> list[str]:
+    model = ScriptedModel([fence(BROKEN), fence(MAJORITY)])
+    overrides = ["lm_budget=2", "max_responses_per_call=2", f"utility_feedback={feedback}"]
+    config = resolve_config("paper", overrides=overrides, model="scripted")
+    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
+    prompts = [request.messages[-1]["content"] for request in model.requests]
+    return [p for p in prompts if "What went wrong" in p]
+
+
+@pytest.mark.slow
+def test_with_feedback_a_failed_candidate_gets_one_repair_prompt_with_its_error(tmp_path):
+    [repair] = repair_prompts(tmp_path, feedback=True)
+    assert "undefined_name" in repair and "NameError" in repair
+
+
+@pytest.mark.slow
+def test_without_feedback_no_error_text_reaches_the_model(tmp_path):
+    assert repair_prompts(tmp_path, feedback=False) == []

@@ -180,6 +180,7 @@ class ImproverRunner:
             seed=derive_seed(self.config.seed, key, "visible"),
             recorder=recorder,
             sandbox=self.sandbox,
+            feedback=self.config.utility_feedback,
         )
         initial = task.seed_solution if initial_solution is None else initial_solution
         status, reason, solution = self.run_with(

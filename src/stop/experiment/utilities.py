@@ -26,6 +26,9 @@ class _BudgetedUtility:
 
     str: str = ""
     kind: str = "utility"
+    # Why the last call scored what it did (the error text of a failing candidate); "" unless
+    # the run allows feedback (config `utility_feedback`, beyond the paper's contract).
+    feedback: str = ""
 
     def __init__(self, budget: int, recorder: RunRecorder) -> None:
         self.budget = budget
@@ -67,10 +70,18 @@ class TaskUtility(_BudgetedUtility):
     kind = "task"
 
     def __init__(
-        self, task: Task, *, budget: int, seed: int, recorder: RunRecorder, sandbox: Any = None
+        self,
+        task: Task,
+        *,
+        budget: int,
+        seed: int,
+        recorder: RunRecorder,
+        sandbox: Any = None,
+        feedback: bool = False,
     ) -> None:
         super().__init__(budget, recorder)
         self.task = task
+        self._gives_feedback = feedback
         self.str = task.visible_text
         self._seed = seed
         self._sandbox = sandbox
@@ -85,6 +96,8 @@ class TaskUtility(_BudgetedUtility):
         self._recorder.evaluation(
             self.task.name, "visible", source, score.value, score.status, score.detail
         )
+        if self._gives_feedback:
+            self.feedback = score.detail
         return score.value
 
 

@@ -28,15 +28,19 @@ def improve_algorithm(initial_solution, utility, language_model):
     programs = {_key(initial_solution): initial_solution}  # normalised program -> its source
     scores = {_key(initial_solution): [utility(initial_solution)]}  # -> its utility scores
     best = _key(initial_solution)
+    failed = None  # (program, why it failed) when the run gives feedback: worth one repair
     for round_index in range(language_model.budget):
         n_messages = min(language_model.max_responses_per_call, utility.budget - utility.uses)
         if n_messages <= 0:
             break
-        score = sum(scores[best]) / len(scores[best])
+        score = _mean(scores[best])
         messages = [
             _prompt(programs[best], score, utility.str, entry, IDEAS[i % len(IDEAS)])
             for i in range(round_index, round_index + n_messages)
         ]
+        if failed and n_messages > 1:
+            messages[-1] = _repair_prompt(*failed, utility.str, entry)
+        failed = None
         responses = language_model.batch_prompt(_EXPERTISE, messages, temperature=0.8)
         for code in extract_code(responses):
             candidate = _clean(code, entry)
@@ -44,6 +48,8 @@ def improve_algorithm(initial_solution, utility, language_model):
             if candidate is None or key in scores or utility.uses >= utility.budget:
                 continue  # broken, a duplicate (or unchanged), or no budget left
             programs[key], scores[key] = candidate, [utility(candidate)]
+            if scores[key][0] == 0 and utility.feedback:
+                failed = (candidate, utility.feedback)
             if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
                 scores[key].append(utility(candidate))  # confirm before it replaces the best
             if _mean(scores[key]) > _mean(scores[best]):
@@ -74,6 +80,26 @@ Only the Python standard library and numpy are available. Do not repeat the util
 Reply with the complete program in one ```python block, starting with:
 ```python
 {header}
+```"""
+
+
+def _repair_prompt(program, feedback, utility_text, entry):
+    return f"""A Python program is scored by this utility:
+```python
+{utility_text}
+```
+
+This program failed:
+```python
+{program}
+```
+
+What went wrong: {feedback}
+
+Fix the program. Only the Python standard library and numpy are available.
+Reply with the complete fixed program in one ```python block, starting with:
+```python
+{_header(program, entry)}
 ```"""
 
 

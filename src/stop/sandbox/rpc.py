@@ -20,7 +20,7 @@ CALLABLE = {
     "language_model": frozenset({"batch_prompt", "prompt"}),
 }
 READABLE = {
-    "utility": frozenset({"str", "budget", "uses"}),
+    "utility": frozenset({"str", "budget", "uses", "feedback"}),
     "language_model": frozenset({"budget", "max_responses_per_call"}),
 }
 
