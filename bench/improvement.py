@@ -137,7 +137,8 @@ def one_run(cell: str, run: int, store: Store, lock: str | None, overrides: list
     config = resolve_config("paper", overrides=overrides, model=model, seed=run)
     with model_lock(lock):
         started = time.monotonic()
-        run_id, _, outcome = improve(config, store, task_name, improver_source(improver))
+        result = improve(config, store, task_name, improver_source(improver))
+        run_id, outcome = result.run_id, result.outcome
         wall = time.monotonic() - started
     with Sandbox() as sandbox:
         samples = classify_samples(store, run_id, task, sandbox)

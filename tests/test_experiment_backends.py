@@ -47,9 +47,8 @@ def test_the_embedded_model_improves_a_task_end_to_end(tmp_path):
         overrides=["max_tokens=160", "max_responses_per_call=1", "utility_budget=2"],
     )
     store = Store(tmp_path / "runs.db")
-    run_id, seed_score, outcome = improve(
-        config, store, "string_grid_distance", improver_source("seed")
-    )
+    result = improve(config, store, "string_grid_distance", improver_source("seed"))
+    run_id, seed_score, outcome = result.run_id, result.seed_score, result.outcome
     assert outcome.status == "ok"
     assert outcome.lm_calls == 1 and outcome.completion_tokens > 0
     assert outcome.solution  # the seed improver returns a program (the seed if nothing beat it)

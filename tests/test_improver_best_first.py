@@ -39,10 +39,10 @@ def run_best_first(tmp_path, answers: list[str]) -> tuple[Store, str, object]:
         model="scripted",
     )
     store = Store(tmp_path / "runs.db")
-    run_id, _, outcome = improve(
+    result = improve(
         config, store, "lpn", improver_source("best_first"), model=ScriptedModel(answers)
     )
-    return store, run_id, outcome
+    return store, result.run_id, result.outcome
 
 
 def scored_sources(store: Store, run_id: str) -> list[str]:

@@ -452,4 +452,3 @@ def test_cli_score_shows_the_evaluators_noise_and_the_scale(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "noise: sd" in result.output and "over 4 scorings" in result.output
     assert "any real number" in result.output
-

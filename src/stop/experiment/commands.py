@@ -10,8 +10,10 @@ from rich.table import Table
 
 from stop.errors import ConfigError, StopError
 from stop.experiment.config import ExperimentConfig, resolve_config
+from stop.experiment.outcomes import summarise_samples
 from stop.experiment.progress import live_progress
 from stop.experiment.runs import (
+    ImproveResult,
     chosen_improvers,
     improve,
     new_run,
@@ -27,6 +29,7 @@ from stop.render.terminal import inert, plain
 from stop.report.html import write_report
 from stop.report.terminal import print_run_summary
 from stop.store import Store, default_db_path, default_home
+from stop.tasks import load_task
 
 console = make_console()
 
@@ -165,9 +168,9 @@ def register(app: typer.Typer) -> None:
             }
         )
         run_id = new_run(store, "improve", config)
-        with live_progress(store, run_id, 1):
-            _, seed_score, outcome = improve(config, store, task, source, run_id=run_id)
-        _print_improve(run_id, task, seed_score, outcome)
+        with live_progress(store, run_id, config.improve_runs):
+            result = improve(config, store, task, source, run_id=run_id)
+        _print_improve(task, result, store, load_task(task).seed_solution)
 
     @app.command("transfer")
     def transfer_command(
@@ -222,10 +225,10 @@ def register(app: typer.Typer) -> None:
                 print_run_summary(store, run_id, console)
             elif run["kind"] == "improve":
                 extra = config.extra
-                _, seed_score, outcome = improve(
+                result = improve(
                     config, store, extra["task"], extra["improver_source"], run_id=run_id
                 )
-                _print_improve(run_id, extra["task"], seed_score, outcome)
+                _print_improve(extra["task"], result, store, load_task(extra["task"]).seed_solution)
             elif run["kind"] == "transfer":
                 run_transfer(config, store, config.extra["improvers"], run_id=run_id)
                 print_run_summary(store, run_id, console)
@@ -261,19 +264,47 @@ def register(app: typer.Typer) -> None:
         print_run_summary(store, run_id, console)
 
 
-def _print_improve(run_id: str, task: str, seed_score: float, outcome) -> None:
+def _print_improve(task: str, result: ImproveResult, store: Store, initial: str) -> None:
+    """One row per run, then the verdict: is the mean returned score above the seed solution's
+    beyond its 95% CI (over runs), and, when nothing improved, why (failure kinds)."""
     table = Table(
-        "task", "seed solution", "improved", "status", "LM calls", "tokens", "cost $", "wall s"
+        "run",
+        "seed solution",
+        "returned",
+        "status",
+        "LM calls",
+        "tokens",
+        "cost $",
+        "wall s",
+        title=f"stop improve {task} (test split)",
     )
-    table.add_row(
-        plain(task),
-        f"{seed_score:.3f}",
-        f"{outcome.score:.3f}",
-        plain(outcome.status),
-        str(outcome.lm_calls),
-        f"{outcome.prompt_tokens}+{outcome.completion_tokens}",
-        f"{outcome.cost_usd:.4f}",
-        f"{outcome.wall_seconds:.1f}",
-    )
+    for index, outcome in enumerate(result.outcomes):
+        table.add_row(
+            str(index),
+            f"{result.seed_score:.3f}",
+            f"{outcome.score:.3f}",
+            plain(outcome.status),
+            str(outcome.lm_calls),
+            f"{outcome.prompt_tokens}+{outcome.completion_tokens}",
+            f"{outcome.cost_usd:.4f}",
+            f"{outcome.wall_seconds:.1f}",
+        )
     console.print(table)
-    console.print(inert(f"run {run_id}; `stop show {run_id}` shows it again"))
+    console.print(inert(improve_verdict(result)))
+    samples = summarise_samples(store, result.run_id, initial)
+    console.print(inert(samples.describe()))
+    console.print(inert(f"run {result.run_id}; `stop show {result.run_id}` shows it again"))
+
+
+def improve_verdict(result: ImproveResult) -> str:
+    """`seed solution 0.677 → returned 0.934 ± 0.041 (3 runs): above the seed beyond its CI`."""
+    est = result.estimate
+    text = f"seed solution {result.seed_score:.3f} → returned {est}"
+    if est.n < 2:
+        return text + " (1 run: no CI; --set improve_runs=3 gives one)"
+    text += f" (mean ± 95% CI over {est.n} runs)"
+    if est.mean - est.ci95 > result.seed_score:
+        return text + ": above the seed solution beyond the CI"
+    if est.mean > result.seed_score:
+        return text + ": above the seed solution, but within the CI"
+    return text + ": no better than the seed solution"

@@ -27,6 +27,7 @@ class ExperimentConfig:
     lm_budget: int = 4  # LM calls per improver run
     max_responses_per_call: int = 6  # samples one batch_prompt may ask for
     utility_budget: int = 25  # visible-utility calls per improver run (= 6*4+1)
+    improve_runs: int = 1  # independent runs of `stop improve` (more than 1 gives a 95% CI)
     utility_feedback: bool = False  # improvers may read `utility.feedback` (beyond the paper)
     meta_utility_budget: int = 25  # meta-utility calls per self-improvement step
     meta_utility_tests: int = 5  # downstream improver runs averaged by one meta-utility call

@@ -24,6 +24,7 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "meta_utility_tests": (1, None),
     "secret_runs": (1, None),
     "transfer_seeds": (1, None),
+    "improve_runs": (1, None),
     "max_tokens": (1, None),
     "lm_concurrency": (0, None),  # 0: the backend's own default
     "temperature": (0.0, 2.0),  # what OpenAI-compatible servers and Anthropic accept

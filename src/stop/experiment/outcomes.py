@@ -21,6 +21,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from stop.store import Store
 
 FAILURE_KINDS = (
     "truncated",
@@ -91,3 +94,47 @@ def describe_failures(counts: dict[str, int]) -> str:
     """`"3 truncated, 2 syntax"`: the counts, most frequent first; "" when there are none."""
     ordered = sorted(counts.items(), key=lambda item: (-item[1], FAILURE_KINDS.index(item[0])))
     return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in ordered)
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    """What the LM's samples in a run came to, from the run store."""
+
+    samples: int  # answers the LM gave
+    cut_off: int  # of them, stopped at max_tokens
+    scored: int  # distinct programs the improver scored (the initial solution aside)
+    valid: int  # of them, scoring above 0
+    failures: dict[str, int]  # failure kinds of the scored programs that were not valid
+
+    def describe(self) -> str:
+        text = f"{self.samples} samples ({self.cut_off} cut off at max_tokens), {self.scored}"
+        text += f" programs scored, {self.valid} valid"
+        if self.samples > self.scored:
+            text += f"; {self.samples - self.scored} samples not scored (no code, a duplicate,"
+            text += " or refused by the improver's own checks)"
+        why = describe_failures(self.failures)
+        return f"{text}; failures: {why}" if why else text
+
+
+def summarise_samples(store: Store, run_id: str, initial_source: str) -> SampleSummary:
+    """Count a run's samples and classify the programs its improvers scored (visible utility)."""
+    samples = store.query(
+        "SELECT finish_reason FROM lm_calls WHERE run_id = ? AND error IS NULL", (run_id,)
+    )
+    rows = store.query(
+        "SELECT source, score, status, detail FROM evaluations"
+        " WHERE run_id = ? AND utility = 'visible' ORDER BY id",
+        (run_id,),
+    )
+    first: dict[str, tuple[float, str, str]] = {}
+    for row in rows:
+        if row["source"].strip() != initial_source.strip():
+            first.setdefault(row["source"], (row["score"], row["status"], row["detail"] or ""))
+    kinds = [evaluation_failure(*evaluated) for evaluated in first.values()]
+    return SampleSummary(
+        samples=len(samples),
+        cut_off=sum(1 for row in samples if row["finish_reason"] == "length"),
+        scored=len(first),
+        valid=sum(1 for kind in kinds if kind is None),
+        failures=count_failures(kinds),
+    )

@@ -20,7 +20,7 @@ from stop.experiment.config import ExperimentConfig
 from stop.experiment.recorder import RunRecorder
 from stop.experiment.runner import ImproverRunner, RunOutcome
 from stop.experiment.self_improve import Iteration, SelfImprovement
-from stop.experiment.stats import Estimate
+from stop.experiment.stats import Estimate, estimate
 from stop.experiment.transfer import TransferCell, transfer
 from stop.lm.base import LanguageModel
 from stop.lm.recorder import RecordingModel
@@ -112,6 +112,35 @@ def self_improve(
         return result
 
 
+@dataclass(frozen=True)
+class ImproveResult:
+    """`config.improve_runs` independent runs of one improver on one task."""
+
+    run_id: str
+    seed_score: float  # the seed solution's score on the test split
+    outcomes: list[RunOutcome]
+
+    @property
+    def outcome(self) -> RunOutcome:
+        """The run whose returned solution scored best on the test split."""
+        return max(self.outcomes, key=lambda o: o.score)
+
+    @property
+    def estimate(self) -> Estimate:
+        """Mean test-split score of the returned solutions, with a 95% CI over the runs."""
+        return estimate([o.score for o in self.outcomes])
+
+    def to_dict(self) -> dict[str, Any]:
+        est = self.estimate
+        return {
+            "seed_score": self.seed_score,
+            **self.outcome.to_dict(),
+            "runs": [o.to_dict() for o in self.outcomes],
+            "mean": est.mean,
+            "ci95": est.ci95,
+        }
+
+
 def improve(
     config: ExperimentConfig,
     store: Store,
@@ -120,8 +149,9 @@ def improve(
     *,
     run_id: str | None = None,
     model: LanguageModel | None = None,
-) -> tuple[str, float, RunOutcome]:
-    """One improver run on one task; returns (run id, seed solution's score, the outcome)."""
+) -> ImproveResult:
+    """`config.improve_runs` independent runs of an improver on one task, each scored on the
+    test split; each finished run is a step, so a resumed run redoes only the missing ones."""
     with _run(store, "improve", config, run_id, model) as runner:
         task = load_task(task_spec)
         rid = runner.recorder.run_id
@@ -129,14 +159,20 @@ def improve(
         if seed_score is None:
             seed_score = task.score(task.seed_solution, split="test").value
             store.complete_step(rid, "seed-solution", seed_score)
-        done = store.step_result(rid, "outcome")
-        if done is not None:
-            outcome = RunOutcome(**done)
-        else:
-            [outcome] = runner.runs_on_task(improver, task, split="test", keys=["improve/run0"])
-            store.complete_step(rid, "outcome", outcome.to_dict())
-        store.finish_run(rid, "finished", {"seed_score": seed_score, **outcome.to_dict()})
-        return rid, seed_score, outcome
+        # run 0's step is "outcome", as it was when `improve` did a single run
+        steps = {
+            f"improve/run{i}": "outcome" if i == 0 else f"outcome{i}"
+            for i in range(config.improve_runs)
+        }
+        done = {key: store.step_result(rid, step) for key, step in steps.items()}
+        missing = [key for key, result in done.items() if result is None]
+        fresh = runner.runs_on_task(improver, task, split="test", keys=missing) if missing else []
+        for outcome in fresh:
+            store.complete_step(rid, steps[outcome.key], outcome.to_dict())
+            done[outcome.key] = outcome.to_dict()
+        result = ImproveResult(rid, seed_score, [RunOutcome(**done[key]) for key in steps])
+        store.finish_run(rid, "finished", result.to_dict())
+        return result
 
 
 def run_transfer(

@@ -48,8 +48,8 @@ def improve_algorithm(initial_solution, utility, language_model):
             if candidate is None or key in scores or utility.uses >= utility.budget:
                 continue  # broken, a duplicate (or unchanged), or no budget left
             programs[key], scores[key] = candidate, [utility(candidate)]
-            if scores[key][0] == 0 and utility.feedback:
-                failed = (candidate, utility.feedback)
+            if scores[key][0] == 0 and getattr(utility, "feedback", ""):
+                failed = (candidate, utility.feedback)  # readable: checked just above
             if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
                 scores[key].append(utility(candidate))  # confirm before it replaces the best
             if _mean(scores[key]) > _mean(scores[best]):
