@@ -176,7 +176,11 @@ class Sandbox:
         start = time.monotonic()
         try:
             response = handle.request(request, start + limits.wall_seconds + _HOST_SLACK_SECONDS)
-            if response.get("replace"):  # it could not clean up after this call
+            if response.get("retry"):  # it could not clean up after its previous call
+                handle.restart()
+                again = time.monotonic() + limits.wall_seconds + _HOST_SLACK_SECONDS
+                response = handle.request(request, again)
+            if response.get("replace"):
                 handle.restart()
         except _WorkerDied as exc:
             handle.restart()
