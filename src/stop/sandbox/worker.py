@@ -39,18 +39,20 @@ class Worker:
         # reparents to us; without namespaces, subreaper does it.
         self.pid_namespaces = self.namespaces and os.getpid() == 1
         confine.become_subreaper()
-        self.per_call: confine.CallNamespaces | None = None
-        if self.namespaces:
-            self.per_call = confine.CallNamespaces()
-            self.per_call.next_fork_isolated()  # fails here, at start, if it cannot work
-        self.leftover: str | None = None  # the last call's scratch directory, until `tidy`
-        self.dirty = False
         self.base = None if self.namespaces else tempfile.mkdtemp(prefix="stop-sbx-")
         for name in config.get("preload", []):
             try:
                 importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - a missing optional module is not fatal
                 self.warnings.append(f"preload {name} failed: {exc}")
+        # After the preloads: from here on our next fork must be a call's child (it becomes
+        # init of the namespaces prepared for it).
+        self.per_call: confine.CallNamespaces | None = None
+        if self.namespaces:
+            self.per_call = confine.CallNamespaces()
+            self.per_call.next_fork_isolated()  # fails here, at start, if it cannot work
+        self.leftover: str | None = None  # the last call's scratch directory, until `tidy`
+        self.dirty = False
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -110,12 +112,13 @@ class Worker:
 
     def _other_tasks(self, max_processes: int) -> int:
         """Tasks that share the child's uid and count against its RLIMIT_NPROC: none with a
-        fresh uid; our own threads in a user namespace; the whole user's without namespaces
-        (counted only when the call may start any, so max_processes=1 stays exact)."""
+        fresh uid; in a user namespace our own threads and `unshare` (which entered it too);
+        without namespaces the whole user's (counted only when the call may start any, so
+        max_processes=1 stays exact)."""
         if self.uid is not None:
             return 0
         if self.namespaces:
-            return len(os.listdir("/proc/self/task"))
+            return len(os.listdir("/proc/self/task")) + 1
         return confine.user_tasks() if max_processes > 1 else 0
 
     def _release(self, workdir: str) -> bool:
