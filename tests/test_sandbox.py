@@ -275,3 +275,27 @@ def test_a_randomised_program_gives_the_same_output_for_the_same_input(sandbox):
 def test_a_randomised_program_draws_differently_for_different_inputs(sandbox):
     results = sandbox.call_many(RANDOMISED, "draw", [[1], [2]], FAST)
     assert results[0].value[:2] != results[1].value[:2]
+
+
+def test_a_worker_that_dies_is_replaced_and_the_next_calls_run():
+    with Sandbox(workers=1, preload=()) as sb:
+        sb._handles[0].proc.kill()
+        first = run(sb, "def main():\n    return 1")
+        assert first.status == "crashed" and "worker restarted" in first.error
+        assert [run(sb, "def main():\n    return 2").value for _ in range(2)] == [2, 2]
+
+
+def test_without_namespaces_a_deep_directory_chain_is_still_cleaned_up():
+    with pytest.warns(RuntimeWarning, match="NO NAMESPACE ISOLATION"):
+        sb = Sandbox(workers=1, preload=(), isolation=RLIMITS_ONLY)
+    deep = (
+        "import os\n"
+        "def main():\n"
+        "    found = os.listdir('.')\n"
+        "    for _ in range(1100):  # deeper than the recursion limit\n"
+        "        os.mkdir('d')\n"
+        "        os.chdir('d')\n"
+        "    return found\n"
+    )
+    with sb:
+        assert [run(sb, deep).value for _ in range(2)] == [[], []]

@@ -46,6 +46,9 @@ HOSTILE_TEXTS = {
     "malformed tuple": '{"__tuple__":5}',
     "dtype not a string": '{"__ndarray__":[1],"dtype":["<i8"],"shape":[1]}',
     "unknown dtype": '{"__ndarray__":[1],"dtype":"<q9","shape":[1]}',
+    # Quadratic for a backtracking string pattern: each escaped quote restarted a scan.
+    "escaped quote run": b"[" * 101 + b'"' + b'\\"' * 350_000,
+    "unterminated strings": b"[" * 101 + b'"' * 350_000,
     "not json": "{{{",
     "not utf-8": b'"\xff\xfe"',
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import tempfile
 import threading
@@ -132,7 +131,7 @@ class _Run:
                 os.close(fd)
             process.close()
             if workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
+                mounts.remove_tree(workdir)
         for name, sink in (("stdout", process.out), ("stderr", process.err)):
             if sink.dropped:
                 self._event("output_capped", stream=name, dropped=sink.dropped)
@@ -206,6 +205,7 @@ class _Run:
             kind = "use_sandbox_false" if not kwargs["use_sandbox"] else "use_sandbox_true"
             self._event(kind, kwargs={k: repr(v)[:100] for k, v in list(kwargs.items())[:20]})
         try:
+            _check_text_sizes(target, [*args, *kwargs.values()])
             return getattr(self.targets[target], method)(*args, **kwargs)
         except Exception as exc:
             kind = _ERROR_KINDS.get(type(exc).__name__, f"{_SHORT[target]}_error")
@@ -254,7 +254,19 @@ class _Run:
 
 
 MAX_EVENTS = 200  # per improver run
-MAX_SOURCE_CHARS = 1 << 20  # a returned solution source
+MAX_SOURCE_CHARS = 1 << 20  # a solution source, returned or passed to the utility
+MAX_PROMPT_CHARS = 256 << 10  # each text passed to the language model
+
+
+def _check_text_sizes(target: str, values: list[Any]) -> None:
+    """Refuse texts larger than any honest one, before the host object sees them: each would
+    be stored (an evaluated source, a prompt in the LM cache) on every call."""
+    limit = MAX_SOURCE_CHARS if target == "utility" else MAX_PROMPT_CHARS
+    texts = [v for v in values if isinstance(v, str)]
+    texts += [m for v in values if isinstance(v, list) for m in v if isinstance(m, str)]
+    for text in texts:
+        if len(text) > limit:
+            raise ValueError(f"a text of {len(text)} characters; {target} accepts at most {limit}")
 
 
 def _brief(value: Any) -> Any:

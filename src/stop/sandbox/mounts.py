@@ -172,6 +172,42 @@ def mount_scratch(size_bytes: int, uid: int | None) -> str:
     return WORKDIR
 
 
+def remove_tree(path: str) -> bool:
+    """Delete `path` and everything below it, however deep (iterative, one fd at a time) and
+    whatever modes the call left (restored where they block us); True if it is gone. Only for
+    scratch directories whose writers are all dead (no race with a symlink swap)."""
+    names: list[str] = []  # the way down from `path`
+    fd = _open_dir(path, None)
+    try:
+        while True:
+            entry = next((e for e in os.scandir(fd)), None)
+            if entry is not None and entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.name, 0o700, dir_fd=fd, follow_symlinks=False)
+                child = _open_dir(entry.name, fd)
+                os.close(fd)
+                fd, names = child, [*names, entry.name]
+            elif entry is not None:
+                os.unlink(entry.name, dir_fd=fd)
+            elif names:  # empty: go up and remove it
+                parent = _open_dir("..", fd)
+                os.close(fd)
+                fd, name = parent, names.pop()
+                os.rmdir(name, dir_fd=fd)
+            else:
+                break
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+    return not os.path.lexists(path)
+
+
+def _open_dir(name: str, dir_fd: int | None) -> int:
+    return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+
+
 def plain_scratch(base: str, uid: int | None) -> str:
     """Without a mount namespace: a fresh directory under `base` (no size cap possible)."""
     path = tempfile.mkdtemp(prefix="c-", dir=base)

@@ -32,8 +32,8 @@ _START_SECONDS = 60.0
 # What the values returned by one `call_many` may take in all, as JSON text: each call's share
 # (never below BATCH_FLOOR_BYTES) caps its result, so a batch of 50 children cannot make the host
 # hold 50 times `Limits.result_bytes` (decoded values take at most ~25 bytes per byte of text).
-BATCH_RESULT_BYTES = 4 << 20
-BATCH_FLOOR_BYTES = 64 << 10
+BATCH_RESULT_BYTES = 2 << 20
+BATCH_FLOOR_BYTES = 32 << 10
 
 
 class _WorkerDied(Exception):
@@ -176,7 +176,11 @@ class Sandbox:
         start = time.monotonic()
         try:
             response = handle.request(request, start + limits.wall_seconds + _HOST_SLACK_SECONDS)
-            if response.get("replace"):  # it could not clean up after this call
+            if response.get("retry"):  # it could not clean up after its previous call
+                handle.restart()
+                again = time.monotonic() + limits.wall_seconds + _HOST_SLACK_SECONDS
+                response = handle.request(request, again)
+            if response.get("replace"):
                 handle.restart()
         except _WorkerDied as exc:
             handle.restart()

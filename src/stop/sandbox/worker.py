@@ -12,9 +12,7 @@ import importlib
 import json
 import os
 import random
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from typing import Any
@@ -41,16 +39,20 @@ class Worker:
         # reparents to us; without namespaces, subreaper does it.
         self.pid_namespaces = self.namespaces and os.getpid() == 1
         confine.become_subreaper()
-        self.per_call: confine.CallNamespaces | None = None
-        if self.namespaces:
-            self.per_call = confine.CallNamespaces()
-            self.per_call.next_fork_isolated()  # fails here, at start, if it cannot work
         self.base = None if self.namespaces else tempfile.mkdtemp(prefix="stop-sbx-")
         for name in config.get("preload", []):
             try:
                 importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - a missing optional module is not fatal
                 self.warnings.append(f"preload {name} failed: {exc}")
+        # After the preloads: from here on our next fork must be a call's child (it becomes
+        # init of the namespaces prepared for it).
+        self.per_call: confine.CallNamespaces | None = None
+        if self.namespaces:
+            self.per_call = confine.CallNamespaces()
+            self.per_call.next_fork_isolated()  # fails here, at start, if it cannot work
+        self.leftover: str | None = None  # the last call's scratch directory, until `tidy`
+        self.dirty = False
 
     def hello(self) -> dict[str, Any]:
         return {
@@ -64,18 +66,20 @@ class Worker:
         }
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Run one request in a fresh child; the response says `replace` when this worker could
-        not clean up after it (the host then starts a fresh worker)."""
+        """Run one request in a fresh child. If we could not clean up after the previous call
+        (`tidy`), the request is not run: the response asks the host to replace us and retry."""
+        if self.dirty:
+            error = "sandbox worker could not clean up after its previous call"
+            return {"status": "crashed", "error": error, "replace": True, "retry": True}
         limits = request["limits"]
         if self.base is None:
             workdir = mounts.mount_scratch(limits["scratch_bytes"], self.uid)
         else:
             workdir = mounts.plain_scratch(self.base, self.uid)
+        self.leftover = workdir
         pipes = [os.pipe() for _ in range(3)]
         others = self._other_tasks(limits["max_processes"])
-        if self.per_call is not None:
-            self.per_call.next_fork_isolated()
-        pid = os.fork()
+        pid = os.fork()  # into the PID and IPC namespaces `tidy` prepared
         if pid == 0:  # the child: never returns
             try:
                 child.run(request, tuple(w for _, w in pipes), workdir, self.uid, others)
@@ -89,18 +93,32 @@ class Worker:
             for r, _ in pipes:
                 os.close(r)
             self._cleanup(pid, limits["max_processes"] > 1)
-        if not self._release(workdir):
-            response["replace"] = True
         return response
+
+    def tidy(self) -> None:
+        """After a response is sent, off the caller's clock: drop the call's scratch directory
+        and prepare fresh namespaces for the next call. A failure marks us dirty."""
+        try:
+            if self.leftover is not None:
+                released = self._release(self.leftover)
+                self.leftover = None
+                if not released:
+                    self.dirty = True
+                    return
+            if self.per_call is not None:
+                self.per_call.next_fork_isolated()
+        except Exception:  # noqa: BLE001 - whatever it was, the next call must not run here
+            self.dirty = True
 
     def _other_tasks(self, max_processes: int) -> int:
         """Tasks that share the child's uid and count against its RLIMIT_NPROC: none with a
-        fresh uid; our own threads in a user namespace; the whole user's without namespaces
-        (counted only when the call may start any, so max_processes=1 stays exact)."""
+        fresh uid; in a user namespace our own threads and `unshare` (which entered it too);
+        without namespaces the whole user's (counted only when the call may start any, so
+        max_processes=1 stays exact)."""
         if self.uid is not None:
             return 0
         if self.namespaces:
-            return len(os.listdir("/proc/self/task"))
+            return len(os.listdir("/proc/self/task")) + 1
         return confine.user_tasks() if max_processes > 1 else 0
 
     def _release(self, workdir: str) -> bool:
@@ -111,11 +129,7 @@ class Worker:
             except OSError:
                 return False
             return True
-        try:  # without a mount namespace: delete, with `rm` for what rmtree cannot (depth)
-            shutil.rmtree(workdir)
-        except Exception:  # noqa: BLE001 - RecursionError on a deep chain, odd modes
-            subprocess.run(["rm", "-rf", "--", workdir], capture_output=True, check=False)
-        return not os.path.lexists(workdir)
+        return mounts.remove_tree(workdir)  # without a mount namespace: delete it all
 
     def _cleanup(self, pid: int, may_have_forked: bool) -> None:
         """Kill whatever a child left behind. With namespaces the child was init of its own
@@ -175,6 +189,7 @@ def main() -> None:
             error = f"sandbox worker error: {exc!r}"
             response = {"status": "crashed", "error": error, "replace": True}
         _send(proto_out, response)
+        worker.tidy()
 
 
 def _send(fd: int, payload: dict[str, Any]) -> None:

@@ -211,7 +211,7 @@ class FolderScorer:
             parts.append(f"{sum(failures.values())}/{len(values)} {bad.status}: {bad.error}")
         parts.append("metrics: " + _show(last.metrics))
         if last.artifacts:
-            parts.append("artifacts: " + _show(last.artifacts, 200))
+            parts.append("artifacts: " + _show(last.artifacts, 300))
         return Score(mean, worst(failures), "; ".join(parts), len(values), dict(failures))
 
 
@@ -220,8 +220,10 @@ def _sd(values: list[float]) -> float:
 
 
 def _show(mapping: dict[str, Any], width: int = 80) -> str:
+    """k=v pairs; a long text keeps its end, where a traceback says what went wrong."""
+
     def one(v: Any) -> str:
         text = f"{v:.4g}" if isinstance(v, float) else str(v)
-        return text if len(text) <= width else text[:width] + "..."
+        return text if len(text) <= width else "..." + text[-width:]
 
     return ", ".join(f"{k}={one(v)}" for k, v in mapping.items())
