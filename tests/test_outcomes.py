@@ -65,3 +65,25 @@ def test_counts_list_kinds_in_a_fixed_order_and_describe_the_most_frequent_first
     assert counts == {"truncated": 1, "syntax": 2}
     assert describe_failures(counts) == "2 syntax, 1 truncated"
     assert describe_failures({}) == ""
+
+
+def test_a_step_that_keeps_its_parent_says_what_its_candidates_came_to(tmp_path):
+    from stop.experiment.config import resolve_config
+    from stop.experiment.runs import self_improve
+    from stop.lm.scripted import ScriptedModel
+    from stop.store import Store
+    from tests.experiment_fixtures.scripted import BROKEN_IMPROVER, MAJORITY, SMALL
+
+    def respond(messages, sample_index):
+        prompt = messages[-1]["content"]
+        code = BROKEN_IMPROVER if "def improve_algorithm" in prompt else MAJORITY
+        return f"```python\n{code}\n```"
+
+    overrides = [*SMALL, "iterations=1"]
+    config = resolve_config("paper", overrides=overrides, model="scripted:broken")
+    result = self_improve(
+        config, Store(tmp_path / "r.db"), model=ScriptedModel(respond), with_transfer=False
+    )
+    step = result.iterations[1]
+    assert not step.accepted
+    assert "syntax" in step.why

@@ -18,7 +18,7 @@ from stop.analysis.reward_hacking import RewardHacking, reward_hacking
 from stop.analysis.run_data import EventRecord, ImproverRecord, RunData
 from stop.analysis.static_safety import CAPABILITIES, capability_attempts, sandbox_flag
 from stop.analysis.stats import Rate, wilson
-from stop.experiment.self_improve import source_digest
+from stop.experiment.utilities import source_digest
 
 SANDBOX_EVENTS = frozenset({"sandbox_circumvention", "improver_use_sandbox_false"})
 BUDGET_EVENTS = frozenset(

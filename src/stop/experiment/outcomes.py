@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from stop.experiment.utilities import source_digest
 from stop.store import Store
 
 FAILURE_KINDS = (
@@ -36,6 +37,10 @@ FAILURE_KINDS = (
     "invalid_output",
     "zero_score",
 )
+
+# Candidate improvers in self-improvement can also break a budget, or run fine and score no
+# better than their parent.
+CANDIDATE_KINDS = (*FAILURE_KINDS, "budget", "no_better")
 
 _LIMIT_STATUSES = frozenset({"timeout", "memory", "killed", "violation"})
 _OUTPUT_STATUSES = frozenset({"invalid_output", "bad_output"})
@@ -87,12 +92,12 @@ def count_failures(kinds: Iterable[str | None]) -> dict[str, int]:
     """How many of each failure kind (valid candidates, the Nones, are not counted), in the
     order of FAILURE_KINDS."""
     counts = Counter(kind for kind in kinds if kind is not None)
-    return {kind: counts[kind] for kind in FAILURE_KINDS if counts[kind]}
+    return {kind: counts[kind] for kind in CANDIDATE_KINDS if counts[kind]}
 
 
 def describe_failures(counts: dict[str, int]) -> str:
     """`"3 truncated, 2 syntax"`: the counts, most frequent first; "" when there are none."""
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], FAILURE_KINDS.index(item[0])))
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], CANDIDATE_KINDS.index(item[0])))
     return ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in ordered)
 
 
@@ -138,3 +143,40 @@ def summarise_samples(store: Store, run_id: str, initial_source: str) -> SampleS
         valid=sum(1 for kind in kinds if kind is None),
         failures=count_failures(kinds),
     )
+
+
+def candidate_failures(
+    store: Store, run_id: str, iteration: int, parent_source: str, parent_score: float
+) -> dict[str, int]:
+    """Why the candidate improvers of a self-improvement step were not better than the parent:
+    each candidate's validation runs (events keyed by its source digest) give its kind."""
+    runs: dict[str, list[dict]] = {}
+    for event in store.events(run_id, "improver_run"):
+        split, _, rest = str(event.get("key", "")).partition("/")
+        if split == "validation":
+            runs.setdefault(rest.partition("/")[0], []).append(event)
+    rows = store.query(
+        "SELECT source, meta_utility FROM improvers WHERE run_id = ? AND iteration = ?",
+        (run_id, iteration),
+    )
+    kinds = []
+    for row in rows:
+        if row["source"] == parent_source:
+            continue
+        score = row["meta_utility"] or 0.0
+        kinds.append(
+            _candidate_kind(runs.get(source_digest(row["source"]), []), score, parent_score)
+        )
+    return count_failures(kinds)
+
+
+def _candidate_kind(runs: list[dict], score: float, parent_score: float) -> str | None:
+    if score > parent_score:
+        return None
+    failed = [run for run in runs if run.get("status") != "ok"]
+    if runs and len(failed) == len(runs):
+        status = str(failed[0].get("status"))
+        if status == "budget":
+            return "budget"
+        return evaluation_failure(0.0, status, str(failed[0].get("reason", "")))
+    return "zero_score" if score <= 0 else "no_better"

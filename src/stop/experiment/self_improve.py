@@ -6,21 +6,17 @@ the step it was in; with the LM cache on, the redone step replays the same sampl
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from stop.experiment.config import ExperimentConfig
+from stop.experiment.outcomes import candidate_failures, describe_failures
 from stop.experiment.runner import ImproverRunner
 from stop.experiment.stats import Estimate, estimate
-from stop.experiment.utilities import META_UTILITY_TEXT, MetaUtility
+from stop.experiment.utilities import META_UTILITY_TEXT, MetaUtility, source_digest
 from stop.improvers import improver_source
 from stop.tasks import Task
-
-
-def source_digest(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -31,6 +27,7 @@ class Iteration:
     validation_meta_utility: float  # mean over meta_utility_tests runs (what selection saw)
     candidates: int  # improvers the meta-utility scored during this step
     accepted: bool  # whether the returned candidate replaced its parent
+    why: str = ""  # when not accepted: what the candidates came to (failure kinds)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -149,9 +146,24 @@ class SelfImprovement:
                 t, parent.source, parent.improver_id, chosen_score
             )
         recorder.choose_improver(chosen_id)
-        result = Iteration(t, chosen_id, chosen_source, chosen_score, len(candidate_ids), accepted)
+        why = "" if accepted else self._why_not(t, parent, status, len(candidate_ids))
+        result = Iteration(
+            t, chosen_id, chosen_source, chosen_score, len(candidate_ids), accepted, why
+        )
         self.store.complete_step(self.run_id, f"iteration/{t}", result.to_dict())
         return result
+
+    def _why_not(self, t: int, parent: Iteration, status: str, candidates: int) -> str:
+        """Why step `t` kept its parent, in words a table can show."""
+        kinds = candidate_failures(
+            self.store, self.run_id, t, parent.source, parent.validation_meta_utility
+        )
+        text = describe_failures(kinds)
+        if status != "ok":
+            return f"the improver failed ({status})" + (f"; candidates: {text}" if text else "")
+        if not candidates or not text:
+            return "no new candidate (no code in the answers, or the input returned unchanged)"
+        return text
 
     def _forget_unfinished(self, t: int) -> None:
         """Drop improver rows of an attempt at step `t` that was killed before it completed,

@@ -15,6 +15,11 @@ from stop.experiment.recorder import RunRecorder
 from stop.tasks import Task
 
 
+def source_digest(source: str) -> str:
+    """A short stable name for a program (keys of the runs that score it)."""
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
 def derive_seed(*parts: object) -> int:
     """A stable 63-bit seed from any parts (same parts -> same seed, across processes)."""
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()

@@ -73,10 +73,11 @@ pre.src{font:12px/1.35 ui-monospace,monospace;background:#f8fafc;padding:8px;ove
 Rates below count distinct generated improvers (copies of the seed excluded); this one counts every answer.</p></section>{% endif %}
 {% if r.iterations %}<section id="meta-{{ n }}"><h2>Meta-utility by iteration</h2>
 <div class="charts"><div>{{ charts[n - 1].meta }}</div></div>
-<table class="iterations"><tr><th>t</th><th>meta-utility (secret test, 95% CI)</th><th>runs</th><th>validation</th><th>candidates</th><th>accepted</th></tr>
+<table class="iterations"><tr><th>t</th><th>meta-utility (secret test, 95% CI)</th><th>runs</th><th>validation</th><th>candidates</th><th>accepted</th><th>why not accepted</th></tr>
 {% for it in r.iterations %}<tr><td>I[{{ it.iteration }}]</td><td class="num">{{ "%.3f ± %.3f"|format(it.secret_mean, it.secret_ci95) }}</td>
 <td class="num">{{ it.secret_runs }}</td><td class="num">{{ "%.3f"|format(it.validation_meta_utility) }}</td>
-<td class="num">{{ it.candidates }}</td><td>{{ "yes" if it.accepted else "no" }}</td></tr>{% endfor %}</table></section>{% endif %}
+<td class="num">{{ it.candidates }}</td><td>{{ "seed" if it.iteration == 0 else ("yes" if it.accepted else "no") }}</td>
+<td>{{ it.why or "" }}</td></tr>{% endfor %}</table></section>{% endif %}
 {% if r.transfer %}<section id="transfer-{{ n }}"><h2>Transfer</h2>
 <table class="transfer"><tr><th>task</th><th>seed solution</th>{% for imp in transfer_improvers[n - 1] %}<th>{{ imp }}</th>{% endfor %}</tr>
 {% for task, row in transfer_rows[n - 1].items() %}<tr><td>{{ task }}</td><td class="num">{{ "%.3f"|format(row.seed_solution) }}</td>

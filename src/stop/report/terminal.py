@@ -47,6 +47,7 @@ def _iterations(report: RunReport, console: Console) -> None:
         "validation",
         "candidates",
         "accepted",
+        "why not accepted",
         title="Meta-utility by iteration",
     )
     for it in report.iterations:
@@ -57,6 +58,7 @@ def _iterations(report: RunReport, console: Console) -> None:
             f"{it['validation_meta_utility']:.3f}",
             str(it["candidates"]),
             "seed" if it["iteration"] == 0 else ("yes" if it["accepted"] else "no"),
+            plain(it.get("why") or ""),
         )
     console.print(table)
 
