@@ -78,7 +78,7 @@ def test_a_truncated_answer_keeps_its_complete_code(tmp_path):
 @pytest.mark.slow
 def test_a_copied_utility_and_top_level_test_code_are_dropped(tmp_path):
     store, run_id, outcome = run_best_first(tmp_path, [fence(COPIED_UTILITY)])
-    [candidate] = {s for s in scored_sources(store, run_id) if "np.argmax" in s}
+    candidate = next(s for s in scored_sources(store, run_id) if "np.argmax" in s)
     assert "def utility" not in candidate and "print(" not in candidate
     assert outcome.score > 0.9
 
@@ -86,7 +86,7 @@ def test_a_copied_utility_and_top_level_test_code_are_dropped(tmp_path):
 @pytest.mark.slow
 def test_a_renamed_entry_point_is_called_under_the_expected_name(tmp_path):
     store, run_id, _ = run_best_first(tmp_path, [fence(RENAMED)])
-    [candidate] = {s for s in scored_sources(store, run_id) if "predict_parity" in s}
+    candidate = next(s for s in scored_sources(store, run_id) if "predict_parity" in s)
     assert "algorithm = predict_parity" in candidate
 
 
@@ -123,3 +123,19 @@ def test_with_feedback_a_failed_candidate_gets_one_repair_prompt_with_its_error(
 @pytest.mark.slow
 def test_without_feedback_no_error_text_reaches_the_model(tmp_path):
     assert repair_prompts(tmp_path, feedback=False) == []
+
+
+@pytest.mark.slow
+def test_utility_calls_the_samples_left_over_tune_the_best_programs_constants(tmp_path):
+    config = resolve_config(
+        "paper",
+        overrides=["lm_budget=1", "max_responses_per_call=2", "utility_budget=6"],
+        model="scripted",
+    )
+    store = Store(tmp_path / "runs.db")
+    model = ScriptedModel(["I would rather not write code."])
+    result = improve(config, store, "three_sat", improver_source("best_first"), model=model)
+    sources = scored_sources(store, result.run_id)
+    assert len(sources) == 6  # the seed, then five variants of its constants
+    assert any("max_iter=2000" in source for source in sources)
+    assert any("p=0.8" in source for source in sources)

@@ -54,6 +54,17 @@ def improve_algorithm(initial_solution, utility, language_model):
                 scores[key].append(utility(candidate))  # confirm before it replaces the best
             if _mean(scores[key]) > _mean(scores[best]):
                 best = key
+    for variant in _constant_variants(programs[best]):  # whatever utility budget is left
+        if utility.uses >= utility.budget:
+            break
+        key = _key(variant)
+        if key in scores:
+            continue
+        programs[key], scores[key] = variant, [utility(variant)]
+        if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
+            scores[key].append(utility(variant))
+        if _mean(scores[key]) > _mean(scores[best]):
+            best = key
     return programs[best]
 
 
@@ -119,10 +130,48 @@ def _entry_point(source, utility_text):
 
 
 def _header(program, entry):
-    for line in program.splitlines():
-        if entry and line.startswith(f"def {entry}("):
-            return line
-    return program.splitlines()[0] if program.strip() else ""
+    """The program's first lines up to its first `def` line: the answer should start so."""
+    lines = program.strip().splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("def "):
+            return "\n".join(lines[: index + 1])
+    return lines[0] if lines else ""
+
+
+def _constant_variants(program):
+    """The program with one numeric constant halved or doubled at a time: a cheap way to
+    spend utility calls the LM's samples left over (iteration counts, temperatures, rates)."""
+    try:
+        tree = ast.parse(program)
+    except SyntaxError:
+        return
+    lines = program.split("\n")
+    constants = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and type(node.value) in (int, float)
+        and node.value not in (0, 1, -1)
+        and node.lineno == node.end_lineno
+    ]
+    for factor in (2, 0.5, 4, 0.25):
+        for node in constants:
+            value = node.value * factor
+            value = max(2, round(value)) if isinstance(node.value, int) else value
+            if value == node.value:
+                continue
+            line = lines[node.lineno - 1]
+            start, end = (
+                _byte_to_char(line, node.col_offset),
+                _byte_to_char(line, node.end_col_offset),
+            )
+            changed = lines[:]
+            changed[node.lineno - 1] = line[:start] + repr(value) + line[end:]
+            yield "\n".join(changed)
+
+
+def _byte_to_char(line, offset):
+    return len(line.encode()[:offset].decode(errors="ignore"))
 
 
 def _clean(code, entry):
