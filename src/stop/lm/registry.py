@@ -27,6 +27,13 @@ EXAMPLES = (
 )
 
 
+# Per-call wall-clock limits. A call to an API is one request; a call to the embedded model
+# draws all its n samples on this machine's CPU, which a loaded 2-core machine does at a few
+# tokens/s (6 x 1024 tokens then takes minutes, and a timeout would crash the improver run).
+API_TIMEOUT_S = 300.0
+LOCAL_TIMEOUT_S = 1200.0
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A parsed model string. `model` is the full model name ('' where none applies)."""
@@ -103,7 +110,7 @@ def open_model(
     store: Store | None = None,
     run_id: str | None = None,
     cache: bool = True,
-    timeout_s: float = 300.0,
+    timeout_s: float | None = None,
 ) -> LanguageModel:
     """The model named by `spec`; with a `store`, wrapped so every call is recorded there and,
     with `cache`, repeated requests are answered from it. `replay` reads the given store (or
@@ -116,6 +123,8 @@ def open_model(
         # Recorded as cache hits, not looked up again: the replay itself is the lookup.
         replay = ReplayModel(store, parsed.model or None)
         return RecordingModel(replay, store, run_id=run_id, cache=False)
+    if timeout_s is None:
+        timeout_s = LOCAL_TIMEOUT_S if parsed.provider == "local" else API_TIMEOUT_S
     backend = _backend(parsed, timeout_s)
     if store is None:
         return backend
