@@ -10,6 +10,7 @@ import os
 import random
 import subprocess
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -184,3 +185,17 @@ def test_stop_tasks_score_scores_a_hostile_value_zero_with_a_reason(tmp_path, so
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert "bad_output" in done.stdout and "0.000" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    "item", [b"[]", b"{}", b"[0]", b'{"a":[]}', b"0.5", b'""'], ids=lambda b: b.decode()
+)
+def test_decoding_takes_at_most_32_bytes_per_byte_of_text(item):
+    text = b"[" + b",".join([item] * 20_000) + b"]"
+    tracemalloc.start()
+    try:
+        value = codec.loads(text)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(value) == 20_000 and peak <= 32 * len(text), peak / len(text)

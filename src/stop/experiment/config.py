@@ -37,7 +37,7 @@ class ExperimentConfig:
     acceptance: str = "best"  # "best": keep the better of parent and candidate; "paper": any > 0
     transfer_tasks: tuple[str, ...] = NON_LPN_TASKS
     transfer_seeds: int = 3  # independent improver runs per (improver, task) in transfer
-    lm_concurrency: int = 0  # concurrent LM requests; 0 = per backend (1 local, 8 APIs)
+    lm_concurrency: int = 0  # concurrent LM requests; 0 = per backend (1 replay, else 8)
     sequential: bool = False  # run every improver run and LM request one after another
     improver_wall_seconds: float = 1800.0  # wall deadline of one improver run
     improver_cpu_seconds: float = 120.0  # CPU the improver's own code may use (not the LM's)
@@ -53,7 +53,8 @@ class ExperimentConfig:
             return 1
         if self.lm_concurrency > 0:
             return self.lm_concurrency
-        return 1 if self.model.startswith(("local", "replay")) else 8
+        # The embedded model draws concurrent requests in one batch (stop.lm.llamacpp_batch).
+        return 1 if self.model.startswith("replay") else 8
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

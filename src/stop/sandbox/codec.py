@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -29,10 +28,7 @@ INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1  # what int64 and uint64 hold betwe
 # A decoded array may take this many bytes per byte of the text it came from (a float64 from
 # "0," is 4x; the slack is for short strings in wide str dtypes). Claims beyond it are refused.
 ARRAY_BYTES_PER_TEXT_BYTE = 8
-# A JSON string, or an unterminated one running to the end. Possessive and never failing, so
-# each quote starts at most one scan: linear time on any input (a plain `(...)*"` pattern was
-# quadratic on a run of escaped quotes).
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*+\\?(?:"|\Z)', re.DOTALL)
+_SCAN_CHUNK = 1 << 18  # bytes scanned at a time: bounds the scan's own memory
 
 
 class DecodeError(ValueError):
@@ -68,7 +64,7 @@ def decode(value: Any, array_bytes: int = 16 << 20, trusted: bool = False) -> An
     `parse`, which untrusted text always goes through first. `trusted` (the host's own
     arguments, decoded in the child) skips the per-element checks of arrays: a third of the
     decoding time of a typical task's arguments."""
-    return _Decoder(array_bytes, trusted).value(value, 0)
+    return _Decoder(array_bytes, trusted, in_place=False).value(value, 0)
 
 
 def dumps(value: Any) -> str:
@@ -76,12 +72,22 @@ def dumps(value: Any) -> str:
     return json.dumps(encode(value), separators=(",", ":"))
 
 
-def parse(text: str | bytes, max_bytes: int | None = None) -> Any:
-    """Plain JSON, bounded: at most `max_bytes`, `MAX_DEPTH` deep, integers within 64 bits."""
+def parse(text: str | bytes, max_bytes: int | None = None, max_values: int | None = None) -> Any:
+    """Plain JSON, bounded: at most `max_bytes`, `MAX_DEPTH` deep, integers within 64 bits, and
+    at most about `max_values` values (containers, numbers, strings: what costs memory beyond
+    the text itself)."""
     data = text.encode() if isinstance(text, str) else bytes(text)
     if max_bytes is not None and len(data) > max_bytes:
         raise DecodeError(f"{len(data)} bytes of JSON, more than the {max_bytes} allowed")
-    _check_depth(data)
+    brackets = data.count(b"[") + data.count(b"{")
+    maybe_too_many = max_values is not None and brackets + data.count(b",") >= max_values
+    if brackets > MAX_DEPTH or maybe_too_many:  # else it cannot be too deep or too many
+        # Brackets and commas inside strings do not count: scan past the strings.
+        depth, values = _scan(data)
+        if depth > MAX_DEPTH:
+            raise DecodeError(f"JSON nested deeper than {MAX_DEPTH}")
+        if max_values is not None and values > max_values:
+            raise DecodeError(f"more than {max_values} values in one message")
     try:
         return json.loads(data, parse_int=_bounded_int)
     except RecursionError:  # not reachable after the depth check; kept as a last guard
@@ -95,17 +101,38 @@ def parse(text: str | bytes, max_bytes: int | None = None) -> Any:
 def loads(text: str | bytes, max_bytes: int | None = None) -> Any:
     """`parse` then `decode`, with arrays bounded by the text's length."""
     data = text.encode() if isinstance(text, str) else bytes(text)
-    return decode(parse(data, max_bytes), ARRAY_BYTES_PER_TEXT_BYTE * len(data) + 4096)
+    parsed = parse(data, max_bytes)
+    # In place: the parsed containers are ours, so peak memory is one copy, not two.
+    decoder = _Decoder(ARRAY_BYTES_PER_TEXT_BYTE * len(data) + 4096, False, in_place=True)
+    return decoder.value(parsed, 0)
 
 
-def _check_depth(data: bytes) -> None:
-    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
-        return  # cannot be deeper than the brackets it has
-    # Brackets inside strings do not nest: strip the strings, then a running sum of the rest.
-    skeleton = np.frombuffer(_STRING.sub(b'""', data), dtype=np.uint8)
-    step = np.isin(skeleton, (91, 123)).astype(np.int32) - np.isin(skeleton, (93, 125))
-    if step.size and int(np.cumsum(step).max()) > MAX_DEPTH:
-        raise DecodeError(f"JSON nested deeper than {MAX_DEPTH}")
+def _scan(data: bytes) -> tuple[int, int]:
+    """(deepest nesting, number of values) of JSON text, strings skipped; linear time and
+    bounded memory on any input (vectorised over chunks, state carried between them). A quote
+    is escaped when an odd run of backslashes precedes it; for text that is not JSON the
+    figures may be off, and the parser refuses such text anyway."""
+    depth = deepest = 0
+    values, inside, run = 1, 0, 0  # run: backslashes just before the chunk
+    for start in range(0, len(data), _SCAN_CHUNK):
+        a = np.frombuffer(data, np.uint8, min(_SCAN_CHUNK, len(data) - start), start)
+        backslash = a == 92
+        # int32 throughout: a chunk's counts fit, and the scan's own memory stays ~20x a chunk.
+        count = np.cumsum(backslash, dtype=np.int32) + np.int32(run % 2)
+        runs = count - np.maximum.accumulate(np.where(backslash, np.int32(0), count))
+        before = np.concatenate((np.array([run % 2], np.int32), runs[:-1]))
+        quote = (a == 34) & (before % 2 == 0)
+        outside = (np.cumsum(quote, dtype=np.int32) + inside) % 2 == 0
+        opens = outside & ((a == 91) | (a == 123))
+        step = opens.astype(np.int8) - (outside & ((a == 93) | (a == 125))).astype(np.int8)
+        levels = np.cumsum(step, dtype=np.int32) + np.int32(min(depth, 1 << 30))
+        if levels.size:
+            deepest = max(deepest, int(levels.max()))
+            depth = int(levels[-1])
+        values += int(opens.sum()) + int((outside & (a == 44)).sum())
+        inside = (inside + int(quote.sum())) % 2
+        run = int(runs[-1])
+    return deepest, values
 
 
 def _bounded_int(text: str) -> int:
@@ -118,15 +145,20 @@ def _bounded_int(text: str) -> int:
 
 
 class _Decoder:
-    def __init__(self, array_bytes: int, trusted: bool) -> None:
+    def __init__(self, array_bytes: int, trusted: bool, in_place: bool) -> None:
         self.left = array_bytes  # what arrays may still take
-        self.trusted = trusted
+        self.trusted, self.in_place = trusted, in_place
 
     def value(self, value: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise DecodeError(f"value nested deeper than {MAX_DEPTH}")
         if isinstance(value, list):  # scalars are taken as they are (the common, fast case)
-            return [v if type(v) in _SCALARS else self.value(v, depth + 1) for v in value]
+            if not self.in_place:
+                return [v if type(v) in _SCALARS else self.value(v, depth + 1) for v in value]
+            for i, v in enumerate(value):
+                if type(v) not in _SCALARS:
+                    value[i] = self.value(v, depth + 1)
+            return value
         if not isinstance(value, dict):
             return value
         if "__ndarray__" in value:
@@ -137,9 +169,16 @@ class _Decoder:
         if "__tuple__" in value:
             return tuple(self.value(_typed(value["__tuple__"], list), depth + 1))
         if "__dict__" in value:
-            items = _typed(value["__dict__"], dict).items()
-            return {k: self.value(v, depth + 1) for k, v in items}
-        return {k: self.value(v, depth + 1) for k, v in value.items()}
+            return self.mapping(_typed(value["__dict__"], dict), depth)
+        return self.mapping(value, depth)
+
+    def mapping(self, value: dict[str, Any], depth: int) -> dict[str, Any]:
+        if not self.in_place:
+            return {k: self.value(v, depth + 1) for k, v in value.items()}
+        for k, v in value.items():
+            if type(v) not in _SCALARS:
+                value[k] = self.value(v, depth + 1)
+        return value
 
     def array(self, value: dict[str, Any]) -> np.ndarray:
         dtype = _safe_dtype(value.get("dtype"))

@@ -47,6 +47,39 @@ class CallNamespaces:
         _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWIPC), "unshare(PID, IPC)")
 
 
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+KEYCTL_GET_PERSISTENT, KEYCTL_CLEAR = 22, 7
+KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -2, -4, -5
+# Since Linux 5.3 a user namespace has its own user keyrings; before, uid 0 in a user
+# namespace shared the host user's, which must not be cleared.
+KEYRINGS_PER_USER_NAMESPACE = tuple(
+    int(x) for x in os.uname().release.split("-")[0].split(".")[:2] if x.isdigit()
+) >= (5, 3)
+
+
+def clear_keyrings() -> None:
+    """Empty our uid's kernel keyrings (user, user-session, persistent): they outlive every
+    process and namespace of a call, so keys left there by an earlier call of the same uid
+    would be state carried into this one. Call after the uid change, before untrusted code;
+    never with the host user's own uid (it would wipe the user's real keys)."""
+    if SYS_KEYCTL is None or not _has_keys(os.getuid()):
+        return  # nothing to clear; looking would create the keyrings, for good
+    for ring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+        _libc.syscall(SYS_KEYCTL, KEYCTL_CLEAR, ring)
+    persistent = _libc.syscall(SYS_KEYCTL, KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_PROCESS_KEYRING)
+    if persistent > 0:  # -1 where the kernel has no persistent keyrings
+        _libc.syscall(SYS_KEYCTL, KEYCTL_CLEAR, persistent)
+
+
+def _has_keys(uid: int) -> bool:
+    """Whether the kernel holds any key of `uid` (a line in /proc/key-users)."""
+    try:
+        with open("/proc/key-users") as f:
+            return any(line.split(":", 1)[0].strip() == str(uid) for line in f)
+    except OSError:
+        return True  # cannot tell: clear
+
+
 def die_with_parent(parent: int) -> None:
     """SIGKILL us when our parent dies. Set after the uid change (which clears it), then the
     parent is checked, in case it died before the signal was armed."""

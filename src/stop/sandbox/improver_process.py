@@ -71,10 +71,14 @@ class ImproverProcess:
             time.sleep(0.001)
 
     def kill(self) -> None:
-        """SIGKILL the improver (and with it its PID namespace) and its launcher's group."""
+        """SIGKILL the improver (and with it its PID namespace) and its launcher's group.
+        Once `unshare` has ended, its namespace is gone and nothing is left to kill; without
+        namespaces the group may outlive its leader (the only handle on what it started)."""
         if self._init_fd is not None:
             with contextlib.suppress(OSError):
                 signal.pidfd_send_signal(self._init_fd, signal.SIGKILL)
+        if self.namespaces and self.proc.returncode is not None:
+            return
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
 

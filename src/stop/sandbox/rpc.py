@@ -13,6 +13,7 @@ from stop.sandbox import codec
 # A larger message is a protocol violation, not a memory bomb on us. An improver's largest
 # honest message is a few candidate sources or prompts.
 MAX_LINE_BYTES = 8 << 20
+MAX_VALUES = 50_000  # per message: a list of a million tiny values would cost ~30x its text
 
 # What an improver may reach on each host object; everything else is refused and recorded.
 CALLABLE = {
@@ -66,7 +67,7 @@ class Channel:
                 line = bytes(self._buffer[:end])
                 del self._buffer[: end + 1]
                 try:
-                    message = codec.parse(line, MAX_LINE_BYTES)
+                    message = codec.parse(line, MAX_LINE_BYTES, MAX_VALUES)
                 except ValueError as exc:
                     raise ProtocolError(str(exc)[:300]) from None
                 if not isinstance(message, dict):

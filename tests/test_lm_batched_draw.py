@@ -1,0 +1,64 @@
+"""How one batched sample decides its text and its end (no model needed)."""
+
+from __future__ import annotations
+
+from stop.lm.llamacpp_batch import common_prefix
+from stop.lm.llamacpp_seq import Draw, Sampling
+
+
+def draw(max_tokens: int = 10, stop: tuple[str, ...] = ()) -> Draw:
+    sampling = Sampling(
+        seed=0,
+        temperature=0.7,
+        max_tokens=max_tokens,
+        top_p=0.95,
+        top_k=40,
+        min_p=0.05,
+        repeat_penalty=1.0,
+        stop=stop,
+    )
+    return Draw(sampling, chain=None, next_token=99, next_pos=5)
+
+
+def feed(d: Draw, pieces: list[bytes]) -> None:
+    for token, piece in enumerate(pieces):
+        d.take(token, False, piece)
+        if d.finish:
+            return
+
+
+def test_an_end_of_generation_token_ends_the_sample_without_being_counted():
+    d = draw()
+    feed(d, [b"def", b" f"])
+    d.take(7, True, b"")
+    assert (d.decoded(), d.tokens, d.finish) == ("def f", 2, "stop")
+
+
+def test_max_tokens_ends_the_sample_with_length():
+    d = draw(max_tokens=3)
+    feed(d, [b"a", b"b", b"c", b"d"])
+    assert (d.decoded(), d.tokens, d.finish) == ("abc", 3, "length")
+
+
+def test_a_stop_string_split_across_tokens_cuts_the_text_where_it_starts():
+    d = draw(stop=("```\n",))
+    feed(d, [b"x = 1\n", b"``", b"`\n", b"more"])
+    assert (d.decoded(), d.tokens, d.finish) == ("x = 1\n", 3, "stop")
+
+
+def test_the_next_row_is_the_sampled_token_at_the_next_position():
+    d = draw()
+    d.take(42, False, b"a")
+    assert (d.next_token, d.next_pos, d.finish) == (42, 6, None)
+
+
+def test_a_multibyte_character_split_across_tokens_decodes_whole():
+    d = draw()
+    snake = "🐍".encode()
+    feed(d, [snake[:2], snake[2:]])
+    assert d.decoded() == "🐍"
+
+
+def test_common_prefix_counts_equal_leading_tokens():
+    assert common_prefix([1, 2, 3, 4], [1, 2, 9]) == 2
+    assert common_prefix([], [1]) == 0
