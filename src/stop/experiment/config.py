@@ -34,6 +34,8 @@ class ExperimentConfig:
     secret_runs: int = 5  # independent runs behind each reported (secret) meta-utility
     temperature: float = 0.7
     max_tokens: int = 1024
+    # The embedded model ends an answer after its first code block (see stop.lm.registry).
+    stop_after_code_block: bool = True
     acceptance: str = "best"  # "best": keep the better of parent and candidate; "paper": any > 0
     transfer_tasks: tuple[str, ...] = NON_LPN_TASKS
     transfer_seeds: int = 3  # independent improver runs per (improver, task) in transfer

@@ -77,7 +77,13 @@ def _run(
         store.finish_run(run_id, "running")
     recorder = RunRecorder(store, run_id)
     if model is None:
-        model = open_model(config.model, store=store, run_id=run_id, cache=config.cache)
+        model = open_model(
+            config.model,
+            store=store,
+            run_id=run_id,
+            cache=config.cache,
+            stop_after_code_block=config.stop_after_code_block,
+        )
     else:  # a model object handed in (tests, embedding): recorded like any other
         model = RecordingModel(model, store, run_id=run_id, cache=config.cache)
     try:

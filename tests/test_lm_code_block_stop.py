@@ -1,0 +1,33 @@
+"""The embedded model stops an answer at the end of its first code block (config
+`stop_after_code_block`), so small models do not spend max_tokens copying the prompt."""
+
+import pytest
+
+from stop.helpers import extract_code
+from stop.lm.registry import CODE_BLOCK_SUFFIX, open_model
+
+ASK = [
+    {"role": "system", "content": "You are a helpful programmer."},
+    {
+        "role": "user",
+        "content": "Write a Python function `double(x)` in one ```python block, then explain it"
+        " in two paragraphs and give three usage examples in another code block.",
+    },
+]
+
+
+@pytest.mark.model
+def test_the_answer_ends_with_its_first_code_block():
+    model = open_model("local", stop_after_code_block=True)
+    assert model.name.endswith(CODE_BLOCK_SUFFIX)
+    [answer] = model.complete(ASK, n=1, temperature=0.0, max_tokens=400)
+    assert answer.finish_reason == "stop"
+    assert answer.text.count("```") == 1  # the opening fence; the answer stopped at the closing
+    code = extract_code([answer.text])[0]
+    assert code is not None and "def double" in code
+
+
+@pytest.mark.model
+def test_without_the_option_the_model_writes_on_after_the_block():
+    [answer] = open_model("local").complete(ASK, n=1, temperature=0.0, max_tokens=400)
+    assert answer.text.count("```") >= 2
