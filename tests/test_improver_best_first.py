@@ -91,14 +91,14 @@ def test_a_renamed_entry_point_is_called_under_the_expected_name(tmp_path):
 
 
 @pytest.mark.slow
-def test_each_sample_of_a_call_is_asked_for_a_different_idea(tmp_path):
+def test_each_call_asks_for_a_different_idea(tmp_path):
     model = ScriptedModel([fence(MAJORITY)])
     config = resolve_config(
-        "paper", overrides=["lm_budget=1", "max_responses_per_call=3"], model="scripted"
+        "paper", overrides=["lm_budget=3", "max_responses_per_call=2"], model="scripted"
     )
     improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
-    prompts = {request.messages[-1]["content"] for request in model.requests}
-    assert len(prompts) == 3
+    prompts = [request.messages[-1]["content"] for request in model.requests]
+    assert len(prompts) == 6 and len(set(prompts)) == 3  # one prompt per call, two samples each
     assert all("numpy" in p and "def algorithm(" in p for p in prompts)
 
 

@@ -3,17 +3,18 @@ import importlib.util
 
 from helpers import extract_code
 
-# Generic directions, one per sample of a call, so the samples of one call explore different
-# algorithms instead of six paraphrases of the same one (small models copy what they are shown).
+# Generic directions, one per call, so successive calls explore different algorithms instead
+# of paraphrases of the same one (small models copy what they are shown).
 IDEAS = [
-    "if the possible answers are few (for example all subsets or assignments of a small set), "
-    "try every one of them and keep the one that agrees best with the data you are given",
-    "build a good answer greedily, then improve it with local search: repeatedly change one "
+    "start from a simple, fast answer, then improve it with local search: repeatedly change one "
     "part of the answer when that makes it better, until nothing improves",
-    "use the whole time limit: keep a best answer, try many random variations of it in a loop "
-    "and keep any that is better",
-    "use numpy arrays and vectorised operations instead of Python loops, so that more work "
-    "fits in the time limit",
+    "if the possible answers, or the hidden values the utility draws to build an instance, are "
+    "few (for example all subsets of 10 items), try every one of them and keep the one that "
+    "agrees best with the data the function is given",
+    "the program must finish within the time limit on the largest inputs: make it much faster "
+    "with numpy arrays and vectorised operations instead of Python loops",
+    "use the whole time limit: keep the best answer so far and try many random variations of "
+    "it in a loop, keeping any that is better",
     "find the mistakes the current program makes and fix them; keep what already works",
     "think about the mathematical structure of the problem and compute the answer directly",
 ]
@@ -21,7 +22,7 @@ IDEAS = [
 
 def improve_algorithm(initial_solution, utility, language_model):
     """Best-first improvement for small models: short prompts that ask for the whole program
-    once, a different idea per sample, candidates checked and cleaned before they are scored,
+    once, a different idea per call, candidates checked and cleaned before they are scored,
     duplicates skipped, and a candidate re-scored before it replaces the best (the utility is
     noisy, so one lucky score must not hide real gains)."""
     entry = _entry_point(initial_solution, utility.str)
@@ -33,11 +34,11 @@ def improve_algorithm(initial_solution, utility, language_model):
         n_messages = min(language_model.max_responses_per_call, utility.budget - utility.uses)
         if n_messages <= 0:
             break
-        score = _mean(scores[best])
-        messages = [
-            _prompt(programs[best], score, utility.str, entry, IDEAS[i % len(IDEAS)])
-            for i in range(round_index, round_index + n_messages)
-        ]
+        idea = IDEAS[round_index % len(IDEAS)]
+        # One prompt per call: its samples are drawn together from one evaluation of the
+        # prompt (the embedded model batches them); the next call tries the next idea.
+        messages = [_prompt(programs[best], _mean(scores[best]), utility.str, entry, idea)]
+        messages *= n_messages
         if failed and n_messages > 1:
             messages[-1] = _repair_prompt(*failed, utility.str, entry)
         failed = None
