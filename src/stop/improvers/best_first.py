@@ -76,30 +76,34 @@ _EXPERTISE = (
 
 
 def _prompt(program, score, utility_text, entry, idea):
-    header = _header(program, entry)
-    return f"""A Python program is scored by this utility:
-```python
-{utility_text}
-```
+    # The utility is quoted, not fenced, and the program comes last: small models copy the
+    # last code block they were shown, and a fenced utility was copied instead of improved.
+    return f"""How a program is scored (for reference only; do not copy or rewrite it):
+
+{_quoted(utility_text)}
 
 The current program (score {score:.3f}):
 ```python
 {program}
 ```
 
-Write a new, better version. Idea: {idea}.
-Only the Python standard library and numpy are available. Do not repeat the utility.
-Reply with the complete program in one ```python block, starting with:
+Write a new, better program. Idea: {idea}.
+Only the Python standard library and numpy are available.
+Reply with one ```python block that contains the new program only (imports and functions, no
+tests, no utility), starting with:
 ```python
-{header}
+{_header(program, entry)}
 ```"""
 
 
+def _quoted(text):
+    return "\n".join("    " + line for line in text.splitlines())
+
+
 def _repair_prompt(program, feedback, utility_text, entry):
-    return f"""A Python program is scored by this utility:
-```python
-{utility_text}
-```
+    return f"""How a program is scored (for reference only; do not copy or rewrite it):
+
+{_quoted(utility_text)}
 
 This program failed:
 ```python
