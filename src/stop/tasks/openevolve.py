@@ -153,8 +153,9 @@ def _visible_text(
     )
     how = [
         f"The solution is the code between {START} and {END} of the program below; return "
-        "only that block (code outside it is fixed: edits there are dropped). It is scored by evaluator.py (shown after it): fitness is its "
-        f"combined_score metric, else the mean of its numeric metrics; higher is better, {scale}.",
+        "only that block (code outside it is fixed: edits there are dropped). It is scored "
+        "by evaluator.py (shown after it): fitness is its combined_score metric, else the "
+        f"mean of its numeric metrics; higher is better, {scale}.",
         f"Each evaluation call must finish within {settings.timeout:g} s of wall time.",
     ]
     if len(stages) > 1:
