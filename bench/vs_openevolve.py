@@ -241,7 +241,11 @@ def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list,
     initial = initial_scores(tasks, args.initial_repeats)
     records = []
     for d, spec in specs.items():
-        out, wall = saved_run(d) or ({"error": "the run did not finish"}, 0.0)
+        saved = saved_run(d)
+        if saved is None:  # cut short by an interrupted benchmark: not a result of the system
+            print(f"  {d.name}: did not finish, left out", flush=True)
+            continue
+        out, wall = saved
         base = initial[Path(spec["folder"]).name]
         tally = tallies.get(d.name, Tally())
         task = tasks[spec["folder"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stop.lm.llamacpp_batch import common_prefix
+from stop.lm.llamacpp_context import chunk_starts, reusable
 from stop.lm.llamacpp_seq import Draw, Sampling
 
 
@@ -62,3 +63,16 @@ def test_a_multibyte_character_split_across_tokens_decodes_whole():
 def test_common_prefix_counts_equal_leading_tokens():
     assert common_prefix([1, 2, 3, 4], [1, 2, 9]) == 2
     assert common_prefix([], [1]) == 0
+
+
+def test_prefill_chunks_start_every_256_tokens_and_never_leave_a_lone_last_row():
+    assert chunk_starts(600) == [0, 256, 512]
+    assert chunk_starts(513) == [0, 256]  # row 512 joins the chunk before
+    assert chunk_starts(1) == [0]
+
+
+def test_a_cached_prompt_is_reused_up_to_a_chunk_start_of_both_prompts():
+    assert reusable(held=700, n=700, common=700) == 700  # the same prompt: all of it
+    assert reusable(held=700, n=900, common=600) == 512
+    assert reusable(held=700, n=900, common=200) == 0
+    assert reusable(held=257, n=900, common=257) == 0  # 0..255 were one chunk with row 256

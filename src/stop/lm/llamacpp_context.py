@@ -10,7 +10,8 @@ whether it is drawn alone, with its siblings, or beside another request's sample
 - no repacked weights (`use_extra_bufts=False`): the repacked q4_K kernels take rows four at a
   time and the leftovers another way, so a row's result would depend on the batch size;
 - never a one-row decode: a lone row would take the matrix-vector kernels and the split-KV
-  attention path, so a throwaway `pad` row keeps every decode at two rows or more.
+  attention path, so a throwaway pad row (in the next, free, sequence) keeps every sample's
+  decode at two rows or more.
 Measured: the logits of a sequence decoded alone and beside five others are bit-identical.
 """
 
@@ -26,6 +27,25 @@ from typing import Any
 from stop.errors import LMError, LMUnavailable
 
 PREFILL_CHUNK = 256  # prompt rows per decode; prefix reuse is cut at these boundaries too
+
+
+def chunk_starts(n: int) -> list[int]:
+    """Where the prefill chunks of an n-token prompt start: every PREFILL_CHUNK tokens, except
+    that a last chunk of one row joins the one before (a lone row takes other kernels)."""
+    starts = list(range(0, n, PREFILL_CHUNK))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return starts
+
+
+def reusable(held: int, n: int, common: int) -> int:
+    """How many leading tokens of a cached `held`-token prompt an n-token prompt sharing
+    `common` tokens with it can reuse: up to a chunk start of both within the common part, so
+    every row is computed in the same chunk as from scratch (equal prompts reuse all)."""
+    if held == n == common:
+        return n
+    starts = set(chunk_starts(held)) | {held}
+    return max((s for s in chunk_starts(n) if s <= common and s in starts), default=0)
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,7 @@ def _llama_cpp() -> Any:
 class BatchContext:
     """A GGUF model and a context with `n_seqs` independent sequences of `n_ctx_seq` cells.
 
-    The last sequence id is reserved for the pad row. Not thread-safe: one thread drives it.
+    Not thread-safe: one thread drives it.
     """
 
     def __init__(self, path: str | Path, *, n_seqs: int, n_ctx_seq: int) -> None:
@@ -78,12 +98,11 @@ class BatchContext:
             raise LMUnavailable(f"llama.cpp cannot load {path}: {exc}; is it a GGUF file?") from exc
         self.vocab = self.model.vocab
         self.n_vocab = lib.llama_vocab_n_tokens(self.vocab)
-        self.n_seqs = n_seqs + 1
-        self.pad_seq = n_seqs
+        self.n_seqs = n_seqs
         self.n_ctx_seq = n_ctx_seq
         cparams = lib.llama_context_default_params()
         cparams.n_ctx = n_ctx_seq * self.n_seqs
-        cparams.n_batch = cparams.n_ubatch = max(PREFILL_CHUNK, self.n_seqs + 1)
+        cparams.n_batch = cparams.n_ubatch = max(2 * PREFILL_CHUNK, self.n_seqs + 1)
         cparams.n_seq_max = self.n_seqs
         cparams.n_threads = cparams.n_threads_batch = cpu_threads()
         cparams.flash_attn_type = lib.LLAMA_FLASH_ATTN_TYPE_ENABLED
@@ -123,13 +142,13 @@ class BatchContext:
         return bool(self.lib.llama_vocab_is_eog(self.vocab, token))
 
     # -- decoding -----------------------------------------------------------------------------
-    def decode(self, rows: Sequence[Row]) -> int:
-        """Decode `rows` in one pass (a pad row is added to a lone row); returns how many rows
-        of the batch come before the pad, i.e. the logits indices of `rows`."""
+    def decode(self, rows: Sequence[Row], *, pad: bool = True) -> None:
+        """Decode `rows` in one pass; the logits of row i are at index i. With `pad`, a lone
+        row gets a throwaway companion in sequence `seq + 1`, which must be free."""
         rows = list(rows)
-        padded = len(rows) == 1
+        padded = pad and len(rows) == 1
         if padded:
-            rows.append(Row(rows[0].token, 0, self.pad_seq, True))
+            rows.append(Row(rows[0].token, 0, rows[0].seq + 1, True))
         if len(rows) > self.capacity:
             raise LMError(f"internal: {len(rows)} rows exceed the batch of {self.capacity}")
         batch = self.batch
@@ -142,20 +161,18 @@ class BatchContext:
             batch.logits[i] = row.logits
         status = self.lib.llama_decode(self.ctx, batch)
         if padded:
-            self.forget(self.pad_seq)
+            self.forget(rows[1].seq)
         if status != 0:
             raise LMError(f"llama.cpp could not decode a batch of {len(rows)} rows ({status})")
-        return len(rows) - int(padded)
 
     def prefill(self, seq: int, tokens: Sequence[int], start: int) -> None:
-        """Decode `tokens` into `seq` from position `start`, in chunks aligned to multiples of
-        PREFILL_CHUNK so that a row is always computed in the same company (see BatchEngine)."""
-        pos = start
-        while pos < start + len(tokens):
-            end = min((pos // PREFILL_CHUNK + 1) * PREFILL_CHUNK, start + len(tokens))
-            chunk = tokens[pos - start : end - start]
-            self.decode([Row(t, pos + j, seq, False) for j, t in enumerate(chunk)])
-            pos = end
+        """Decode `tokens[start:]` into `seq`, whose first `start` positions hold
+        `tokens[:start]`, in the chunks of `chunk_starts` (`start` must be one of them), so a
+        row is always computed in the same company."""
+        starts = [s for s in chunk_starts(len(tokens)) if s >= start] + [len(tokens)]
+        for begin, end in zip(starts, starts[1:], strict=False):
+            chunk = [Row(tokens[p], p, seq, False) for p in range(begin, end)]
+            self.decode(chunk, pad=False)
 
     def copy(self, src: int, dst: int, keep: int) -> None:
         """Make `dst` hold the first `keep` positions of `src` (a whole-stream copy: streams
@@ -164,6 +181,11 @@ class BatchContext:
         if keep > 0:
             self.lib.llama_memory_seq_cp(self.memory, src, dst, -1, -1)
             self.truncate(dst, keep)
+
+    def move(self, src: int, dst: int) -> None:
+        """Move sequence `src` to the empty `dst`, cells and all."""
+        self.lib.llama_memory_seq_cp(self.memory, src, dst, -1, -1)
+        self.forget(src)
 
     def truncate(self, seq: int, keep: int) -> None:
         self.lib.llama_memory_seq_rm(self.memory, seq, keep, -1)

@@ -114,8 +114,6 @@ def _confine(
     confine.reset_signals()
     confine.drop_privileges(uid)
     confine.die_with_parent(parent)
-    if uid is not None or (parent == 0 and confine.KEYRINGS_PER_USER_NAMESPACE):
-        confine.clear_keyrings()  # our own uid's, or those of the worker's user namespace
     confine.apply_rlimits(limits, others=others)
 
 

@@ -43,7 +43,15 @@ class CallNamespaces:
 
     def next_fork_isolated(self) -> None:
         """Put the next forked child in fresh PID and IPC namespaces."""
+        self.reset()
+        self.isolate()
+
+    def reset(self) -> None:
+        """Children go to our own PID namespace again (e.g. a helper of ours)."""
         _check(_libc.setns(self._own_pid_ns, CLONE_NEWPID), "setns(own PID namespace)")
+
+    def isolate(self) -> None:
+        """After `reset`: the next child goes to fresh PID and IPC namespaces."""
         _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWIPC), "unshare(PID, IPC)")
 
 
@@ -59,11 +67,11 @@ KEYRINGS_PER_USER_NAMESPACE = tuple(
 
 def clear_keyrings() -> None:
     """Empty our uid's kernel keyrings (user, user-session, persistent): they outlive every
-    process and namespace of a call, so keys left there by an earlier call of the same uid
-    would be state carried into this one. Call after the uid change, before untrusted code;
-    never with the host user's own uid (it would wipe the user's real keys)."""
-    if SYS_KEYCTL is None or not _has_keys(os.getuid()):
-        return  # nothing to clear; looking would create the keyrings, for good
+    process and namespace of a call, so keys left there by one call of a uid would be state
+    carried into the next. Never with the host user's own uid (it would wipe the user's real
+    keys). Creates the keyrings if missing: ask `has_keys` first."""
+    if SYS_KEYCTL is None:
+        return
     for ring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
         _libc.syscall(SYS_KEYCTL, KEYCTL_CLEAR, ring)
     persistent = _libc.syscall(SYS_KEYCTL, KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_PROCESS_KEYRING)
@@ -71,7 +79,7 @@ def clear_keyrings() -> None:
         _libc.syscall(SYS_KEYCTL, KEYCTL_CLEAR, persistent)
 
 
-def _has_keys(uid: int) -> bool:
+def has_keys(uid: int) -> bool:
     """Whether the kernel holds any key of `uid` (a line in /proc/key-users)."""
     try:
         with open("/proc/key-users") as f:

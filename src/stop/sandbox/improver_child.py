@@ -97,8 +97,9 @@ def _confine(init: dict[str, Any], parent: int) -> None:
     confine.reset_signals()
     confine.drop_privileges(uid)
     confine.die_with_parent(parent)  # after the uid change, which clears it
-    if uid is not None or (init["method"] != "rlimits" and confine.KEYRINGS_PER_USER_NAMESPACE):
-        confine.clear_keyrings()  # never the host user's own keys
+    own = uid is not None or (init["method"] != "rlimits" and confine.KEYRINGS_PER_USER_NAMESPACE)
+    if own and confine.has_keys(os.getuid()):  # never the host user's own keys
+        confine.clear_keyrings()
     # CPU here is the improver's own: time spent waiting on the host's LM is not counted.
     cpu = max(1, int(limits["cpu_seconds"] + 0.999))
     confine.apply_rlimits(limits, cpu_seconds=(cpu, cpu + 1), others=init.get("others", 0))

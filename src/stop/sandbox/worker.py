@@ -106,9 +106,32 @@ class Worker:
                     self.dirty = True
                     return
             if self.per_call is not None:
-                self.per_call.next_fork_isolated()
+                self.per_call.reset()
+            self._clear_keyrings()
+            if self.per_call is not None:
+                self.per_call.isolate()
         except Exception:  # noqa: BLE001 - whatever it was, the next call must not run here
             self.dirty = True
+
+    def _clear_keyrings(self) -> None:
+        """Empty the kernel keyrings of the children's uid if a call left keys there: they
+        belong to the uid, not to anything of the call, and would carry state to the next."""
+        ours = self.uid is None  # children share our uid (private to our user namespace)
+        if ours and not (self.namespaces and confine.KEYRINGS_PER_USER_NAMESPACE):
+            return  # the host user's own uid: never touch its keys
+        uid = os.getuid() if ours else self.uid
+        if not confine.has_keys(uid):  # type: ignore[arg-type]
+            return
+        if ours:
+            confine.clear_keyrings()
+            return
+        # Keyrings follow the real uid: take the children's for a moment, keeping root as the
+        # saved uid to come back (we are single-threaded, and every process of it is dead).
+        os.setresuid(uid, uid, 0)  # type: ignore[arg-type]
+        try:
+            confine.clear_keyrings()
+        finally:
+            os.setresuid(0, 0, 0)
 
     def _other_tasks(self, max_processes: int) -> int:
         """Tasks that share the child's uid and count against its RLIMIT_NPROC: none with a

@@ -6,7 +6,7 @@ metrics or an `EvaluationResult`, and optionally `evaluate_stage1/2/3` (a cascad
 `config.yaml` (timeout, cascade, the problem's system message; see `openevolve_config`), a
 README.md and helper modules beside the evaluator. The improver sees and returns only the
 block; the harness re-attaches the fixed code around it (a candidate that returns the whole
-program must leave everything outside the block unchanged). Scoring (`openevolve_scoring`)
+program has its block taken and its edits outside the block dropped). Scoring (`openevolve_scoring`)
 runs the evaluator in the sandbox and takes the raw `combined_score` as fitness.
 """
 
@@ -37,17 +37,27 @@ class Program:
     tail: str
 
     def attach(self, candidate: str) -> str | None:
-        """The full program for `candidate` (a block or a whole program); None when a whole
-        program changed anything outside its block."""
+        """The full program for `candidate`: a block, or a whole program whose block is taken.
+        Edits outside the block are dropped, as OpenEvolve's `enforce_evolve_blocks` does: only
+        the block is the solution, so the fixed code (and whatever the evaluator relies on in
+        it) stays the folder's. None for a reply cut off inside its block (no END marker)."""
         if START not in candidate:
             return self.head + _line_ended(candidate) + self.tail
         try:
             other = split_program(candidate)
         except ValueError:  # a reply cut off inside its block: invalid, never fatal
             return None
-        if other.head.rstrip() != self.head.rstrip() or other.tail.rstrip() != self.tail.rstrip():
-            return None
         return self.head + _line_ended(other.block) + self.tail
+
+    def changes_outside(self, candidate: str) -> bool:
+        """Whether `candidate` is a whole program whose code outside the block differs."""
+        if START not in candidate:
+            return False
+        try:
+            other = split_program(candidate)
+        except ValueError:
+            return False
+        return (other.head.strip(), other.tail.strip()) != (self.head.strip(), self.tail.strip())
 
 
 def _line_ended(block: str) -> str:
@@ -143,8 +153,9 @@ def _visible_text(
     )
     how = [
         f"The solution is the code between {START} and {END} of the program below; return "
-        "only that block. It is scored by evaluator.py (shown after it): fitness is its "
-        f"combined_score metric, else the mean of its numeric metrics; higher is better, {scale}.",
+        "only that block (code outside it is fixed: edits there are dropped). It is scored "
+        "by evaluator.py (shown after it): fitness is its combined_score metric, else the "
+        f"mean of its numeric metrics; higher is better, {scale}.",
         f"Each evaluation call must finish within {settings.timeout:g} s of wall time.",
     ]
     if len(stages) > 1:

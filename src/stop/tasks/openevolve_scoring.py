@@ -20,7 +20,7 @@ import os
 import secrets
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,12 +155,16 @@ class FolderScorer:
         full = self.program.attach(source)
         if full is None:
             return Score(
-                0.0, "invalid_source", "code outside the EVOLVE block was changed", 1,
+                0.0, "invalid_source", "cut off inside its EVOLVE block (no EVOLVE-BLOCK-END)", 1,
                 {"invalid_source": 1},
             )  # fmt: skip
         draw = secrets.randbits(63) if seed is None and split == "visible" else seed
         nonces = [f"{split}:{draw}:{r}" for r in range(self.settings.repeats)]
-        return self.summarise(self.evaluate(full, nonces, sandbox))
+        score = self.summarise(self.evaluate(full, nonces, sandbox))
+        if self.program.changes_outside(source):
+            note = "; edits outside the EVOLVE block were dropped (only the block is scored)"
+            score = replace(score, detail=score.detail + note)
+        return score
 
     def evaluate(self, full: str, nonces: list[str], sandbox: Sandbox | None) -> list[Evaluation]:
         """One Evaluation per nonce; each stage runs for all repeats that reached it at once."""
