@@ -26,6 +26,7 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from stop.errors import LMError
 from stop.lm.llamacpp_context import BatchContext, Row, reusable
@@ -73,6 +74,7 @@ class Stats:
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens `a` and `b` share."""
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
@@ -90,7 +92,6 @@ class BatchEngine:
         if slots < 2:
             raise ValueError("the engine needs two slots at least (a lone row's pad uses one)")
         self.ctx = BatchContext(path, n_seqs=slots + holders, n_ctx_seq=n_ctx_seq)
-        self.n_ctx_seq = n_ctx_seq
         self.stats = Stats()
         self.slots = slots
         self._holders: dict[int, list[int]] = {h: [] for h in range(slots, slots + holders)}
@@ -107,7 +108,8 @@ class BatchEngine:
         self._thread.start()
         atexit.register(self.close)
 
-    def formatter(self):  # noqa: ANN201 (a llama-cpp-python ChatFormatter)
+    def formatter(self) -> Any:
+        """The model's chat template as a llama-cpp-python ChatFormatter."""
         return self.ctx.chat_formatter()
 
     def generate(self, prompt: list[int], samplings: list[Sampling], timeout_s: float) -> Request:
