@@ -49,9 +49,12 @@ def main(spec_path: str, out_path: str) -> None:
     preset = spec.get("preset") or "paper"
     per_call = resolve_config(preset).max_responses_per_call
     lm_budget, per_call = budget(spec.get("improver"), calls, per_call)
+    # One improver run per benchmark run: the budget is N samples, not N per run.
+    single = ["improve_runs=1"] if "improve_runs" in resolve_config(preset).to_dict() else []
     config = resolve_config(
         preset,
         overrides=[
+            *single,
             f"lm_budget={lm_budget}",
             f"max_responses_per_call={per_call}",
             f"utility_budget={calls + 1}",
@@ -67,9 +70,13 @@ def main(spec_path: str, out_path: str) -> None:
     start = time.monotonic()
     store = Store(Path(spec["workdir"]) / "runs.db")
     try:
-        run_id, _seed_score, outcome = improve(config, store, spec["folder"], source)
+        result = improve(config, store, spec["folder"], source)
     finally:
         store.close()
+    # Older commits return (run id, seed score, outcome); newer ones an ImproveResult.
+    run_id, outcome = (
+        (result[0], result[2]) if isinstance(result, tuple) else (result.run_id, result.outcome)
+    )
     seconds = time.monotonic() - start
     out = {
         "final_source": outcome.solution,
