@@ -139,3 +139,13 @@ def test_utility_calls_the_samples_left_over_tune_the_best_programs_constants(tm
     assert len(sources) == 6  # the seed, then five variants of its constants
     assert any("max_iter=2000" in source for source in sources)
     assert any("p=0.8" in source for source in sources)
+
+
+NO_IMPORT = MAJORITY.replace("label = int(", "label = int(0 * np.sum(train_parity) + ")
+
+
+@pytest.mark.slow
+def test_a_forgotten_numpy_import_is_added(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(NO_IMPORT)])
+    candidate = next(s for s in scored_sources(store, run_id) if "np.sum" in s)
+    assert candidate.startswith("import numpy as np")

@@ -203,11 +203,52 @@ def _clean(code, entry):
             if importlib.util.find_spec(module) is None:
                 return None  # e.g. sklearn: the candidate could only fail
     source = "\n\n".join("\n".join(lines[_first_line(n) - 1 : n.end_lineno]) for n in kept)
+    missing = _missing_imports(tree)
+    if missing:
+        source = "\n".join(missing) + "\n\n" + source  # `np.` used, numpy never imported
     if entry and entry not in functions:
         if len(functions) != 1:
             return None
         source += f"\n\n{entry} = {functions[0]}"  # the one function, under another name
     return source + "\n"
+
+
+# Modules small models use without importing them, by the name they use.
+_USUAL_IMPORTS = {
+    "np": "import numpy as np",
+    "numpy": "import numpy",
+    **{
+        name: f"import {name}"
+        for name in [
+            "random",
+            "math",
+            "itertools",
+            "collections",
+            "heapq",
+            "time",
+            "functools",
+            "copy",
+            "statistics",
+            "bisect",
+            "re",
+        ]
+    },
+}
+
+
+def _missing_imports(tree):
+    """Imports for the usual modules the code uses by name but never binds."""
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return [_USUAL_IMPORTS[name] for name in sorted(used - bound) if name in _USUAL_IMPORTS]
 
 
 def _first_line(node):
