@@ -14,6 +14,7 @@ MAJORITY_REFORMATTED = MAJORITY.replace(
     "    label =", "    # same program, other layout\n    label ="
 )
 MISSING_MODULE = "import sklearn\n" + MAJORITY
+MISSING_INSIDE = MAJORITY.replace("    label =", "    import tensorflow as tf\n    label =")
 COPIED_UTILITY = (
     BRUTE_FORCE
     + "\ndef utility(algorithm_str):\n    return 1.0\n"
@@ -65,6 +66,12 @@ def test_a_candidate_importing_a_missing_module_is_not_scored(tmp_path):
     sources = scored_sources(store, run_id)
     assert not any("sklearn" in source for source in sources)
     assert any("label = int(" in source for source in sources)  # the other one is
+
+
+@pytest.mark.slow
+def test_a_missing_module_imported_inside_a_function_is_refused_too(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(MISSING_INSIDE)])
+    assert not any("tensorflow" in source for source in scored_sources(store, run_id))
 
 
 @pytest.mark.slow

@@ -199,9 +199,9 @@ def _clean(code, entry):
     kept = [node for node in tree.body if _keep(node, entry)]
     functions = [n.name for n in kept if isinstance(n, ast.FunctionDef)]
     for node in kept:
-        for module in _imported(node):
+        for module in (m for inner in ast.walk(node) for m in _imported(inner)):
             if importlib.util.find_spec(module) is None:
-                return None  # e.g. sklearn: the candidate could only fail
+                return None  # e.g. sklearn, even imported inside a function: it could only fail
     source = "\n\n".join("\n".join(lines[_first_line(n) - 1 : n.end_lineno]) for n in kept)
     missing = _missing_imports(tree)
     if missing:
