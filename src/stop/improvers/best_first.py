@@ -29,6 +29,21 @@ def improve_algorithm(initial_solution, utility, language_model):
     programs = {_key(initial_solution): initial_solution}  # normalised program -> its source
     scores = {_key(initial_solution): [utility(initial_solution)]}  # -> its utility scores
     best = _key(initial_solution)
+
+    def consider(candidate):
+        """Score a new program; one that beats the best is scored again before replacing it.
+        Returns its first score, or None when it was not scored (a duplicate, or no budget)."""
+        nonlocal best
+        key = _key(candidate)
+        if key in scores or utility.uses >= utility.budget:
+            return None
+        programs[key], scores[key] = candidate, [utility(candidate)]
+        if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
+            scores[key].append(utility(candidate))
+        if _mean(scores[key]) > _mean(scores[best]):
+            best = key
+        return scores[key][0]
+
     failed = None  # (program, why it failed) when the run gives feedback: worth one repair
     for round_index in range(language_model.budget):
         n_messages = min(language_model.max_responses_per_call, utility.budget - utility.uses)
@@ -44,28 +59,14 @@ def improve_algorithm(initial_solution, utility, language_model):
         failed = None
         responses = language_model.batch_prompt(_EXPERTISE, messages, temperature=0.8)
         for code in extract_code(responses):
-            candidate = _clean(code, entry)
-            key = _key(candidate)
-            if candidate is None or key in scores or utility.uses >= utility.budget:
-                continue  # broken, a duplicate (or unchanged), or no budget left
-            programs[key], scores[key] = candidate, [utility(candidate)]
-            if scores[key][0] == 0 and getattr(utility, "feedback", ""):
-                failed = (candidate, utility.feedback)  # readable: checked just above
-            if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
-                scores[key].append(utility(candidate))  # confirm before it replaces the best
-            if _mean(scores[key]) > _mean(scores[best]):
-                best = key
+            candidate = _clean(code, entry)  # None: it could not work, so it is not scored
+            if candidate is not None and consider(candidate) == 0:
+                feedback = getattr(utility, "feedback", "")  # "" unless the run allows it
+                failed = (candidate, feedback) if feedback else failed
     for variant in _constant_variants(programs[best]):  # whatever utility budget is left
         if utility.uses >= utility.budget:
             break
-        key = _key(variant)
-        if key in scores:
-            continue
-        programs[key], scores[key] = variant, [utility(variant)]
-        if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
-            scores[key].append(utility(variant))
-        if _mean(scores[key]) > _mean(scores[best]):
-            best = key
+        consider(variant)
     return programs[best]
 
 
