@@ -156,3 +156,15 @@ def test_a_forgotten_numpy_import_is_added(tmp_path):
     store, run_id, _ = run_best_first(tmp_path, [fence(NO_IMPORT)])
     candidate = next(s for s in scored_sources(store, run_id) if "np.sum" in s)
     assert candidate.startswith("import numpy as np")
+
+
+@pytest.mark.slow
+def test_the_prompt_shows_what_the_utility_asks_but_not_how_it_draws_instances(tmp_path):
+    model = ScriptedModel([fence(MAJORITY)])
+    config = resolve_config(
+        "paper", overrides=["lm_budget=1", "max_responses_per_call=1"], model="scripted"
+    )
+    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
+    prompt = model.requests[0].messages[-1]["content"]
+    assert "train_samples of shape (100, 10)" in prompt  # the docstring: what is asked
+    assert "np.random.binomial(1, p_true" not in prompt  # the generator: left out

@@ -81,7 +81,7 @@ def _prompt(program, score, utility_text, entry, idea):
     # last code block they were shown, and a fenced utility was copied instead of improved.
     return f"""How a program is scored (for reference only; do not copy or rewrite it):
 
-{_quoted(utility_text)}
+{_quoted(_task_text(utility_text))}
 
 The current program (score {score:.3f}):
 ```python
@@ -97,6 +97,25 @@ tests, no utility), starting with:
 ```"""
 
 
+def _task_text(utility_text):
+    """The utility as a small model should see it: what it asks (the scoring function's
+    docstring) and the helpers it defines, with the scoring function's body, which builds the
+    instances, left out: small models copy that generator into their answer instead of
+    solving the task. Text that is not Python is shown as it is."""
+    try:
+        tree = ast.parse(utility_text)
+    except SyntaxError:
+        return utility_text
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    named = [f for f in functions if "utility" in f.name] or functions[-1:]
+    if not named or not ast.get_docstring(named[0]) or len(named[0].body) < 2:
+        return utility_text
+    main, lines = named[0], utility_text.split("\n")
+    body_start = main.body[1].lineno
+    kept = lines[: body_start - 1] + ["    ...  # draws the instances, calls algorithm, scores it"]
+    return "\n".join(kept + lines[main.end_lineno :]).strip()
+
+
 def _quoted(text):
     return "\n".join("    " + line for line in text.splitlines())
 
@@ -104,7 +123,7 @@ def _quoted(text):
 def _repair_prompt(program, feedback, utility_text, entry):
     return f"""How a program is scored (for reference only; do not copy or rewrite it):
 
-{_quoted(utility_text)}
+{_quoted(_task_text(utility_text))}
 
 This program failed:
 ```python
