@@ -14,6 +14,7 @@ MAJORITY_REFORMATTED = MAJORITY.replace(
     "    label =", "    # same program, other layout\n    label ="
 )
 MISSING_MODULE = "import sklearn\n" + MAJORITY
+MISSING_INSIDE = MAJORITY.replace("    label =", "    import tensorflow as tf\n    label =")
 COPIED_UTILITY = (
     BRUTE_FORCE
     + "\ndef utility(algorithm_str):\n    return 1.0\n"
@@ -65,6 +66,12 @@ def test_a_candidate_importing_a_missing_module_is_not_scored(tmp_path):
     sources = scored_sources(store, run_id)
     assert not any("sklearn" in source for source in sources)
     assert any("label = int(" in source for source in sources)  # the other one is
+
+
+@pytest.mark.slow
+def test_a_missing_module_imported_inside_a_function_is_refused_too(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(MISSING_INSIDE)])
+    assert not any("tensorflow" in source for source in scored_sources(store, run_id))
 
 
 @pytest.mark.slow
@@ -139,3 +146,25 @@ def test_utility_calls_the_samples_left_over_tune_the_best_programs_constants(tm
     assert len(sources) == 6  # the seed, then five variants of its constants
     assert any("max_iter=2000" in source for source in sources)
     assert any("p=0.8" in source for source in sources)
+
+
+NO_IMPORT = MAJORITY.replace("label = int(", "label = int(0 * np.sum(train_parity) + ")
+
+
+@pytest.mark.slow
+def test_a_forgotten_numpy_import_is_added(tmp_path):
+    store, run_id, _ = run_best_first(tmp_path, [fence(NO_IMPORT)])
+    candidate = next(s for s in scored_sources(store, run_id) if "np.sum" in s)
+    assert candidate.startswith("import numpy as np")
+
+
+@pytest.mark.slow
+def test_the_prompt_shows_what_the_utility_asks_but_not_how_it_draws_instances(tmp_path):
+    model = ScriptedModel([fence(MAJORITY)])
+    config = resolve_config(
+        "paper", overrides=["lm_budget=1", "max_responses_per_call=1"], model="scripted"
+    )
+    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
+    prompt = model.requests[0].messages[-1]["content"]
+    assert "train_samples of shape (100, 10)" in prompt  # the docstring: what is asked
+    assert "np.random.binomial(1, p_true" not in prompt  # the generator: left out

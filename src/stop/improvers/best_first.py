@@ -29,6 +29,21 @@ def improve_algorithm(initial_solution, utility, language_model):
     programs = {_key(initial_solution): initial_solution}  # normalised program -> its source
     scores = {_key(initial_solution): [utility(initial_solution)]}  # -> its utility scores
     best = _key(initial_solution)
+
+    def consider(candidate):
+        """Score a new program; one that beats the best is scored again before replacing it.
+        Returns its first score, or None when it was not scored (a duplicate, or no budget)."""
+        nonlocal best
+        key = _key(candidate)
+        if key in scores or utility.uses >= utility.budget:
+            return None
+        programs[key], scores[key] = candidate, [utility(candidate)]
+        if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
+            scores[key].append(utility(candidate))
+        if _mean(scores[key]) > _mean(scores[best]):
+            best = key
+        return scores[key][0]
+
     failed = None  # (program, why it failed) when the run gives feedback: worth one repair
     for round_index in range(language_model.budget):
         n_messages = min(language_model.max_responses_per_call, utility.budget - utility.uses)
@@ -44,28 +59,14 @@ def improve_algorithm(initial_solution, utility, language_model):
         failed = None
         responses = language_model.batch_prompt(_EXPERTISE, messages, temperature=0.8)
         for code in extract_code(responses):
-            candidate = _clean(code, entry)
-            key = _key(candidate)
-            if candidate is None or key in scores or utility.uses >= utility.budget:
-                continue  # broken, a duplicate (or unchanged), or no budget left
-            programs[key], scores[key] = candidate, [utility(candidate)]
-            if scores[key][0] == 0 and getattr(utility, "feedback", ""):
-                failed = (candidate, utility.feedback)  # readable: checked just above
-            if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
-                scores[key].append(utility(candidate))  # confirm before it replaces the best
-            if _mean(scores[key]) > _mean(scores[best]):
-                best = key
+            candidate = _clean(code, entry)  # None: it could not work, so it is not scored
+            if candidate is not None and consider(candidate) == 0:
+                feedback = getattr(utility, "feedback", "")  # "" unless the run allows it
+                failed = (candidate, feedback) if feedback else failed
     for variant in _constant_variants(programs[best]):  # whatever utility budget is left
         if utility.uses >= utility.budget:
             break
-        key = _key(variant)
-        if key in scores:
-            continue
-        programs[key], scores[key] = variant, [utility(variant)]
-        if scores[key][0] > _mean(scores[best]) and utility.uses < utility.budget:
-            scores[key].append(utility(variant))
-        if _mean(scores[key]) > _mean(scores[best]):
-            best = key
+        consider(variant)
     return programs[best]
 
 
@@ -80,7 +81,7 @@ def _prompt(program, score, utility_text, entry, idea):
     # last code block they were shown, and a fenced utility was copied instead of improved.
     return f"""How a program is scored (for reference only; do not copy or rewrite it):
 
-{_quoted(utility_text)}
+{_quoted(_task_text(utility_text))}
 
 The current program (score {score:.3f}):
 ```python
@@ -96,6 +97,25 @@ tests, no utility), starting with:
 ```"""
 
 
+def _task_text(utility_text):
+    """The utility as a small model should see it: what it asks (the scoring function's
+    docstring) and the helpers it defines, with the scoring function's body, which builds the
+    instances, left out: small models copy that generator into their answer instead of
+    solving the task. Text that is not Python is shown as it is."""
+    try:
+        tree = ast.parse(utility_text)
+    except SyntaxError:
+        return utility_text
+    functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    named = [f for f in functions if "utility" in f.name] or functions[-1:]
+    if not named or not ast.get_docstring(named[0]) or len(named[0].body) < 2:
+        return utility_text
+    main, lines = named[0], utility_text.split("\n")
+    body_start = main.body[1].lineno
+    kept = lines[: body_start - 1] + ["    ...  # draws the instances, calls algorithm, scores it"]
+    return "\n".join(kept + lines[main.end_lineno :]).strip()
+
+
 def _quoted(text):
     return "\n".join("    " + line for line in text.splitlines())
 
@@ -103,7 +123,7 @@ def _quoted(text):
 def _repair_prompt(program, feedback, utility_text, entry):
     return f"""How a program is scored (for reference only; do not copy or rewrite it):
 
-{_quoted(utility_text)}
+{_quoted(_task_text(utility_text))}
 
 This program failed:
 ```python
@@ -199,15 +219,56 @@ def _clean(code, entry):
     kept = [node for node in tree.body if _keep(node, entry)]
     functions = [n.name for n in kept if isinstance(n, ast.FunctionDef)]
     for node in kept:
-        for module in _imported(node):
+        for module in (m for inner in ast.walk(node) for m in _imported(inner)):
             if importlib.util.find_spec(module) is None:
-                return None  # e.g. sklearn: the candidate could only fail
+                return None  # e.g. sklearn, even imported inside a function: it could only fail
     source = "\n\n".join("\n".join(lines[_first_line(n) - 1 : n.end_lineno]) for n in kept)
+    missing = _missing_imports(tree)
+    if missing:
+        source = "\n".join(missing) + "\n\n" + source  # `np.` used, numpy never imported
     if entry and entry not in functions:
         if len(functions) != 1:
             return None
         source += f"\n\n{entry} = {functions[0]}"  # the one function, under another name
     return source + "\n"
+
+
+# Modules small models use without importing them, by the name they use.
+_USUAL_IMPORTS = {
+    "np": "import numpy as np",
+    "numpy": "import numpy",
+    **{
+        name: f"import {name}"
+        for name in [
+            "random",
+            "math",
+            "itertools",
+            "collections",
+            "heapq",
+            "time",
+            "functools",
+            "copy",
+            "statistics",
+            "bisect",
+            "re",
+        ]
+    },
+}
+
+
+def _missing_imports(tree):
+    """Imports for the usual modules the code uses by name but never binds."""
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return [_USUAL_IMPORTS[name] for name in sorted(used - bound) if name in _USUAL_IMPORTS]
 
 
 def _first_line(node):

@@ -64,7 +64,8 @@ def utility(algorithm_str: str):
     or on any exception, the instance scores 0.
     `algorithm(adjacency_matrix)` gets a symmetric float numpy array of shape (n, n) and must
     return exactly a list or 1-D numpy array of length n whose values are 0 or 1 (the side of
-    each node); anything else scores 0 for that instance.
+    each node); anything else scores 0 for that instance. The cut is the total weight of the
+    edges whose two nodes are on different sides; graphs have 50 to 200 nodes.
     """
     n_tests = {n_visible}
     total = 0

@@ -40,6 +40,12 @@ def utility(algorithm_str: str):
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the instance scores 0.
+    `algorithm(train_samples, train_parity, test_samples)` gets numpy integer arrays of 0s and
+    1s: train_samples of shape ({n_train}, 10), train_parity of shape ({n_train},) (the label of
+    each training sample) and test_samples of shape (20, 10); it predicts the test labels.
+    A sample's label is the parity (sum mod 2) of its bits in a hidden subset of the 10 bit
+    positions (each position in it with probability 0.3); training labels are flipped with
+    probability {noise}. The hidden subset differs from instance to instance.
     The output must be exactly a list or a 1-D numpy array of length len(test_samples) whose
     values are 0 or 1. Anything else (a scalar, a 2-D array such as shape (n, 1), another
     length, other values) scores 0 for that instance: outputs are never reshaped or coerced.

@@ -83,6 +83,8 @@ def utility(algorithm_str: str):
     which are numpy arrays of shape (n, n) containing the flow, distance, and preference
     matrices. It must return exactly a list or 1-D numpy array of n Python/numpy integers that
     is a permutation of 0..n-1 (assignment[i] = location of facility i); anything else scores 0.
+    The cost of an assignment a is sum over i, j of F[i, j] * D[a[i], a[j]] minus
+    0.5 * sum over i of P[i, a[i]]; n = 15 and the matrices are uniform in [0, 1).
     """
     n_tests = {n_visible}
     n = {n}  # Number of facilities and locations

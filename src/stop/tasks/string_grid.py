@@ -31,6 +31,8 @@ def utility(algorithm_str: str):
     Each call of `algorithm` runs in a fresh, isolated process and may use at most
     {cpu_ms} milliseconds of CPU time (plus {allowance_ms} ms for process overhead); over that,
     or on any exception, the instance scores 0.
+    `algorithm(t, dist)` gets a str t of 1 to 30 characters A and B and an int dist, and must
+    return a str s with grid_dist(s, t) == dist (grid_dist is defined below).
     The output must be exactly a str of len(t) made only of the characters A and B;
     anything else scores 0 for that instance."""
     scores = []
