@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-openevolve clean
+.PHONY: run test lint format bench bench-openevolve bench-improvement clean
 
 # `make run`: the embedded model and the main job (the demo preset of the STOP experiment).
 $(VENV)/.run-ready: pyproject.toml
@@ -45,9 +45,13 @@ bench: $(VENV)/.test-ready
 	$(BIN)/python bench/orchestration.py
 	$(BIN)/python bench/scaling.py
 
-# stop vs OpenEvolve on the embedded model: about an hour on 2 cores.
+# stop vs OpenEvolve on the embedded model, at the budgets of docs/vs_openevolve.md: hours on 2 cores.
 bench-openevolve: $(VENV)/.test-ready
-	$(BIN)/python bench/vs_openevolve.py
+	$(BIN)/python bench/vs_openevolve.py --calls 12,24 --seeds 3
+
+# Does `stop improve` make programs better? The table of docs/performance.md: about 2 hours.
+bench-improvement: $(VENV)/.test-ready
+	$(BIN)/python bench/improvement.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
