@@ -1,14 +1,16 @@
 """Improvement quality: do `stop`'s improvers make programs better on the embedded models?
 
 For each cell (model × improver × task) it runs several independent `stop improve` runs at the
-paper's budgets (4 LM calls of up to 6 samples, 25 utility calls; `--set` overrides) and
-records, per run: every sample's failure kind (design §5b, see `stop.experiment.outcomes`), the
-candidates the improver scored, and the returned solution's test-split score against the seed
+paper's budgets (4 LM calls of up to 6 samples, 25 utility calls; `--set` overrides). The runs
+of a cell are drawn together (`--set improve_runs=3`, as a user would run them), so their
+samples share the embedded model's batches; `--groups` repeats that. Per group it records every
+sample's failure kind (design §5b, see `stop.experiment.outcomes`) and the candidates the
+improvers scored; per run, the returned solution's test-split score against the seed
 solution's, with that split's noise. `bench/improvement_table.py` turns the records into the
 table of docs/performance.md.
 
-Runs are appended to a JSON-lines file as they finish, so a killed benchmark resumes where it
-stopped (same --out); the model lock (--lock) is held per run, so other model users interleave.
+Groups are appended to a JSON-lines file as they finish, so a killed benchmark resumes where it
+stopped (same --out); the model lock (--lock) is held per group, so other model users interleave.
 
     .venv/bin/python bench/improvement.py                      # the full grid (about 2 hours)
     .venv/bin/python bench/improvement.py --quick              # one small run, for CI smoke
@@ -131,34 +133,50 @@ def test_scores(task: Task, source: str, sandbox: Sandbox) -> list[list[float]]:
     ]
 
 
-def one_run(cell: str, run: int, store: Store, lock: str | None, overrides: list[str]) -> dict:
+def one_group(
+    cell: str, group: int, runs: int, store: Store, lock: str | None, overrides: list[str]
+) -> dict:
+    """`runs` independent runs of one cell, drawn together as `stop improve --set
+    improve_runs=N` draws them: their samples share the model's batches. Samples and scored
+    candidates are counted for the group (the store does not split LM calls by run); every run
+    has its own returned solution and test scores."""
     model, improver, task_name = parse_cell(cell)
     task = load_task(task_name)
-    config = resolve_config("paper", overrides=overrides, model=model, seed=run)
+    config = resolve_config(
+        "paper", overrides=[*overrides, f"improve_runs={runs}"], model=model, seed=group
+    )
     with model_lock(lock):
         started = time.monotonic()
         result = improve(config, store, task_name, improver_source(improver))
-        run_id, outcome = result.run_id, result.outcome
         wall = time.monotonic() - started
     with Sandbox() as sandbox:
-        samples = classify_samples(store, run_id, task, sandbox)
-        candidates = scored_candidates(store, run_id, task)
-        returned = outcome.solution if outcome.status == "ok" and outcome.solution else None
+        samples = classify_samples(store, result.run_id, task, sandbox)
+        candidates = scored_candidates(store, result.run_id, task)
         seed_runs = test_scores(task, task.seed_solution, sandbox)
-        returned_runs = test_scores(task, returned, sandbox) if returned else None
+        outcomes = []
+        for index, outcome in enumerate(result.outcomes):
+            ok = outcome.status == "ok" and outcome.solution
+            returned = outcome.solution if ok else None
+            outcomes.append(
+                {
+                    "run": group * runs + index,
+                    "status": outcome.status,
+                    "seed_test": seed_runs,
+                    "returned_test": test_scores(task, returned, sandbox) if returned else None,
+                    "returned_is_seed": bool(returned)
+                    and returned.strip() == task.seed_solution.strip(),
+                    "returned_source": returned,
+                }
+            )
     return {
         "cell": cell,
-        "run": run,
-        "run_id": run_id,
-        "status": outcome.status,
+        "group": group,
+        "run_id": result.run_id,
         "wall_seconds": wall,
         "samples": samples,
         "valid_candidates": sum(1 for score in candidates.values() if score > 0),
         "scored_candidates": len(candidates),
-        "seed_test": seed_runs,
-        "returned_test": returned_runs,
-        "returned_is_seed": bool(returned) and returned.strip() == task.seed_solution.strip(),
-        "returned_source": returned,
+        "outcomes": outcomes,
     }
 
 
@@ -166,6 +184,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", nargs="*", help="MODEL:IMPROVER:TASK (default: the grid)")
     parser.add_argument("--runs", type=int, default=3, help="independent runs per cell")
+    parser.add_argument(
+        "--groups", type=int, default=1, help="groups of --runs concurrent runs per cell"
+    )
     parser.add_argument("--out", default="/tmp/stop-bench-improvement.jsonl")
     parser.add_argument("--db", default=None, help="run store (default: beside --out)")
     parser.add_argument("--lock", default=None, help="model lock file, held per run")
@@ -177,7 +198,7 @@ def main() -> None:
     runs = args.runs
     overrides = list(args.overrides)
     if args.quick:
-        cells, runs = args.cells or [f"{DEFAULT_MODEL}:best_first:max_cut"], 1
+        cells, runs, args.groups = args.cells or [f"{DEFAULT_MODEL}:best_first:max_cut"], 1, 1
         overrides = [
             "lm_budget=1",
             "max_responses_per_call=2",
@@ -188,21 +209,20 @@ def main() -> None:
     if args.model:
         cells = [f"{args.model}:{imp}:{task}" for _, imp, task in map(parse_cell, cells)]
     out = Path(args.out)
-    done = {(r["cell"], r["run"]) for r in _read(out)}
+    done = {(r["cell"], r["group"]) for r in _read(out)}
     store = Store(args.db or out.with_suffix(".db"))
     started = time.monotonic()
-    # Run-major: every cell gets its first run before any gets a second, so a benchmark cut
-    # short still covers every cell.
-    for run in range(runs):
+    # Group-major: every cell gets its first group of runs before any gets a second, so a
+    # benchmark cut short still covers every cell.
+    for group in range(args.groups):
         for cell in cells:
-            if (cell, run) in done:
+            if (cell, group) in done:
                 continue
-            record = one_run(cell, run, store, args.lock, overrides)
+            record = one_group(cell, group, runs, store, args.lock, overrides)
             with out.open("a") as handle:
                 handle.write(json.dumps(record) + "\n")
-            print(
-                f"{cell} run {run}: {record['status']}, {record['wall_seconds']:.0f} s", flush=True
-            )
+            statuses = ", ".join(o["status"] for o in record["outcomes"])
+            print(f"{cell} group {group}: {statuses}; {record['wall_seconds']:.0f} s", flush=True)
     records = [r for r in _read(out) if r["cell"] in cells]
     print_table(summarise_cells(records))
     print(f"\nthis invocation took {(time.monotonic() - started) / 60:.1f} min")

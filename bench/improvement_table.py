@@ -78,12 +78,12 @@ def summarise_cells(records: list[dict]) -> list[CellRow]:
 
 
 def _row(cell: str, records: list[dict]) -> CellRow:
-    gains = [run_gain(r) for r in records]
+    gains = [run_gain(run) for r in records for run in _runs(r)]
     samples = [s for r in records for s in r["samples"]]
     minutes = sum(r["wall_seconds"] for r in records) / 60
     return CellRow(
         cell=cell,
-        runs=len(records),
+        runs=len(gains),
         samples=len(samples),
         valid_scored=sum(r["valid_candidates"] for r in records),
         valid_raw=sum(1 for s in samples if s["failure"] is None),
@@ -94,8 +94,13 @@ def _row(cell: str, records: list[dict]) -> CellRow:
         noise=statistics.fmean(g.noise for g in gains),
         best_returned=max(g.returned for g in gains),
         samples_per_minute=len(samples) / minutes if minutes else 0.0,
-        minutes_per_run=minutes / len(records),
+        minutes_per_run=minutes / len(gains),
     )
+
+
+def _runs(record: dict) -> list[dict]:
+    """The runs of one record: a group of concurrent runs, or (older records) a single run."""
+    return record.get("outcomes", [record])
 
 
 def print_table(rows: list[CellRow]) -> None:

@@ -22,5 +22,6 @@ def test_the_quick_benchmark_records_a_run_and_prints_its_table(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     [record] = [json.loads(line) for line in out.read_text().splitlines()]
     assert record["cell"] == "scripted:best_first:max_cut"
-    assert len(record["samples"]) == 2 and len(record["seed_test"]) == 3
+    [run] = record["outcomes"]
+    assert len(record["samples"]) == 2 and len(run["seed_test"]) == 3
     assert "| scripted | best_first | max_cut | 1 |" in done.stdout

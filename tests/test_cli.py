@@ -57,3 +57,12 @@ def test_an_unexpected_exception_is_one_line_asking_for_a_bug_report(monkeypatch
     err = capsys.readouterr().err
     assert err.startswith("internal error: RuntimeError: boom [/x]") and "--debug" in err
     assert "Traceback" not in err
+
+
+def test_improve_runs_best_first_unless_another_improver_is_named(tmp_path):
+    db = tmp_path / "r.db"
+    ran = stop("improve", "parity", "--model", "scripted", "--preset", "demo", "--db", str(db))
+    assert ran.returncode == 0, ran.stderr
+    store = Store(db, read_only=True)
+    (run,) = store.list_runs()
+    assert store.get_run(run["id"])["config"]["extra"]["improver"] == "best_first"

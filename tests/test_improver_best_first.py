@@ -33,7 +33,9 @@ def cut_off(code: str) -> str:
     return f"```python\n{code.strip()}\n\nresult = algorithm(train_samples, train_par"
 
 
-def run_best_first(tmp_path, answers: list[str]) -> tuple[Store, str, object]:
+def run_best_first(
+    tmp_path, answers: list[str], task: str = "lpn"
+) -> tuple[Store, str, object]:
     config = resolve_config(
         "paper",
         overrides=["lm_budget=1", f"max_responses_per_call={len(answers)}", "utility_budget=25"],
@@ -41,7 +43,7 @@ def run_best_first(tmp_path, answers: list[str]) -> tuple[Store, str, object]:
     )
     store = Store(tmp_path / "runs.db")
     result = improve(
-        config, store, "lpn", improver_source("best_first"), model=ScriptedModel(answers)
+        config, store, task, improver_source("best_first"), model=ScriptedModel(answers)
     )
     return store, result.run_id, result.outcome
 
@@ -156,6 +158,31 @@ def test_a_forgotten_numpy_import_is_added(tmp_path):
     store, run_id, _ = run_best_first(tmp_path, [fence(NO_IMPORT)])
     candidate = next(s for s in scored_sources(store, run_id) if "np.sum" in s)
     assert candidate.startswith("import numpy as np")
+
+
+# Calls the string grid utility's own helper, and `combinations`, without defining either.
+USES_UTILITY_HELPER = """\
+def algorithm(t: str, dist: int):
+    for flips in range(len(t) + 1):
+        for where in combinations(range(len(t)), flips):
+            s = "".join(("B" if c == "A" else "A") if i in where else c for i, c in enumerate(t))
+            if grid_dist(s, t) == dist:
+                return s
+    return t
+"""
+
+
+@pytest.mark.slow
+def test_a_call_of_the_utilitys_helper_gets_its_definition(tmp_path):
+    answers = [fence(USES_UTILITY_HELPER)]
+    store, run_id, _ = run_best_first(tmp_path, answers, task="string_grid_distance")
+    rows = store.query(
+        "SELECT source, score FROM evaluations WHERE run_id = ? AND source LIKE '%where%'",
+        (run_id,),
+    )
+    assert rows and "def grid_dist(s: str, t: str):" in rows[0]["source"]
+    assert "from itertools import combinations" in rows[0]["source"]
+    assert rows[0]["score"] > 0.5  # it runs: exact on the short strings at least
 
 
 @pytest.mark.slow

@@ -60,6 +60,11 @@ def test_a_program_that_runs_but_scores_zero_is_not_valid():
     assert evaluation_failure(0.0, "ok", "mean 0.000 over 3 instances") == "zero_score"
 
 
+def test_a_program_that_scores_above_zero_is_valid_even_if_some_instances_failed():
+    assert evaluation_failure(0.63, "timeout", "1/3 instances timeout") is None
+    assert evaluation_failure(0.0, "timeout", "3/3 instances timeout") == "limit"
+
+
 def test_counts_list_kinds_in_a_fixed_order_and_describe_the_most_frequent_first():
     counts = count_failures(["syntax", None, "truncated", "syntax", None])
     assert counts == {"truncated": 1, "syntax": 2}

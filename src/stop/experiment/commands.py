@@ -136,7 +136,10 @@ def register(app: typer.Typer) -> None:
     def improve_command(
         task: str = typer.Argument(..., help="built-in task, task .py file or OpenEvolve folder"),
         improver: str = typer.Option(
-            "seed", "--improver", help="seed, single, hill_climb or a .py file"
+            "best_first",
+            "--improver",
+            help="best_first (built for small models), the paper's seed, single, hill_climb "
+            "or a .py file",
         ),
         preset: str = PRESET,
         config_file: Path | None = CONFIG,

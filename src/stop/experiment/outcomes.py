@@ -1,6 +1,8 @@
 """Why a sampled program did not count: the failure kinds of design §5b, from recorded data.
 
-A *valid candidate* is a sampled program that runs on the visible utility and scores above 0.
+A *valid candidate* is a sampled program that runs on the visible utility and scores above 0,
+even if some of the utility's instances failed (the seed solutions of several tasks time out on
+their largest instances, and a candidate that does the same still competes on its mean).
 Every other sample gets one kind, so a table can say why an improver found nothing:
 
     truncated        the answer stopped at max_tokens and its code does not work
@@ -51,8 +53,10 @@ _ENTRY_MARKERS = ("is not defined by the source", "positional argument", "keywor
 
 def evaluation_failure(value: float, status: str, detail: str) -> str | None:
     """The failure kind of one evaluation of a program, or None when it is a valid candidate."""
+    if value > 0:
+        return None
     if status == "ok":
-        return None if value > 0 else "zero_score"
+        return "zero_score"
     if status in _LIMIT_STATUSES:
         return "limit"
     if status in _OUTPUT_STATUSES:

@@ -26,6 +26,7 @@ def improve_algorithm(initial_solution, utility, language_model):
     duplicates skipped, and a candidate re-scored before it replaces the best (the utility is
     noisy, so one lucky score must not hide real gains)."""
     entry = _entry_point(initial_solution, utility.str)
+    helpers = _helpers(utility.str)
     programs = {_key(initial_solution): initial_solution}  # normalised program -> its source
     scores = {_key(initial_solution): [utility(initial_solution)]}  # -> its utility scores
     best = _key(initial_solution)
@@ -59,7 +60,7 @@ def improve_algorithm(initial_solution, utility, language_model):
         failed = None
         responses = language_model.batch_prompt(_EXPERTISE, messages, temperature=0.8)
         for code in extract_code(responses):
-            candidate = _clean(code, entry)  # None: it could not work, so it is not scored
+            candidate = _clean(code, entry, helpers)  # None: it could not work: not scored
             if candidate is not None and consider(candidate) == 0:
                 feedback = getattr(utility, "feedback", "")  # "" unless the run allows it
                 failed = (candidate, feedback) if feedback else failed
@@ -199,11 +200,13 @@ def _byte_to_char(line, offset):
     return len(line.encode()[:offset].decode(errors="ignore"))
 
 
-def _clean(code, entry):
+def _clean(code, entry, helpers):
     """The candidate as a module that only defines things, or None if it cannot work: no code,
     a syntax error that dropping an unfinished tail does not fix, no entry point, or an import
     of a module this environment does not have. Top-level test code, a copied utility and
-    `if __name__ == "__main__":` blocks are dropped (they would run, and fail, on import)."""
+    `if __name__ == "__main__":` blocks are dropped (they would run, and fail, on import). The
+    utility's `helpers` it calls without defining them, and the usual imports it uses without
+    importing them, are added."""
     if not code:
         return None
     lines = code.split("\n")
@@ -223,17 +226,39 @@ def _clean(code, entry):
             if importlib.util.find_spec(module) is None:
                 return None  # e.g. sklearn, even imported inside a function: it could only fail
     source = "\n\n".join("\n".join(lines[_first_line(n) - 1 : n.end_lineno]) for n in kept)
-    missing = _missing_imports(tree)
-    if missing:
-        source = "\n".join(missing) + "\n\n" + source  # `np.` used, numpy never imported
     if entry and entry not in functions:
         if len(functions) != 1:
             return None
         source += f"\n\n{entry} = {functions[0]}"  # the one function, under another name
+    # Small models call the utility's helpers (grid_dist...) they were shown, as if they were
+    # available: without their definitions every such answer raised NameError.
+    wanted = sorted(_unbound(ast.parse(source)) & helpers.keys())
+    while wanted:
+        source += "".join("\n\n" + helpers[name] for name in wanted)
+        wanted = sorted(_unbound(ast.parse(source)) & helpers.keys())
+    missing = [
+        _USUAL_IMPORTS[n] for n in sorted(_unbound(ast.parse(source))) if n in _USUAL_IMPORTS
+    ]
+    if missing:
+        source = "\n".join(missing) + "\n\n" + source  # `np.` used, numpy never imported
     return source + "\n"
 
 
-# Modules small models use without importing them, by the name they use.
+def _helpers(utility_text):
+    """The utility's own top-level functions but itself (grid_dist...), by name, as source."""
+    try:
+        tree = ast.parse(utility_text)
+    except SyntaxError:
+        return {}
+    lines = utility_text.split("\n")
+    return {
+        node.name: "\n".join(lines[_first_line(node) - 1 : node.end_lineno])
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and "utility" not in node.name
+    }
+
+
+# Modules and names small models use without importing them, by the name they use.
 _USUAL_IMPORTS = {
     "np": "import numpy as np",
     "numpy": "import numpy",
@@ -253,11 +278,20 @@ _USUAL_IMPORTS = {
             "re",
         ]
     },
+    **{
+        name: f"from {module} import {name}"
+        for module, names in [
+            ("itertools", ["combinations", "permutations", "product"]),
+            ("collections", ["Counter", "defaultdict", "deque"]),
+            ("typing", ["List", "Tuple", "Dict", "Optional"]),
+        ]
+        for name in names
+    },
 }
 
 
-def _missing_imports(tree):
-    """Imports for the usual modules the code uses by name but never binds."""
+def _unbound(tree):
+    """Names the code reads but never binds (roughly: scopes are not told apart)."""
     bound, used = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -268,7 +302,7 @@ def _missing_imports(tree):
             bound.add(node.name)
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
-    return [_USUAL_IMPORTS[name] for name in sorted(used - bound) if name in _USUAL_IMPORTS]
+    return used - bound
 
 
 def _first_line(node):
