@@ -10,6 +10,12 @@ from stop.lm.scripted import ScriptedModel
 from stop.store import Store
 from tests.experiment_fixtures.scripted import BRUTE_FORCE, MAJORITY
 
+IDEAS = [
+    "local search",
+    "try every one of them",
+    "numpy arrays and vectorised operations",
+]  # the first words of best_first's first three ideas
+
 MAJORITY_REFORMATTED = MAJORITY.replace(
     "    label =", "    # same program, other layout\n    label ="
 )
@@ -33,9 +39,7 @@ def cut_off(code: str) -> str:
     return f"```python\n{code.strip()}\n\nresult = algorithm(train_samples, train_par"
 
 
-def run_best_first(
-    tmp_path, answers: list[str], task: str = "lpn"
-) -> tuple[Store, str, object]:
+def run_best_first(tmp_path, answers: list[str], task: str = "lpn") -> tuple[Store, str, object]:
     config = resolve_config(
         "paper",
         overrides=["lm_budget=1", f"max_responses_per_call={len(answers)}", "utility_budget=25"],
@@ -107,8 +111,22 @@ def test_each_call_asks_for_a_different_idea(tmp_path):
     )
     improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
     prompts = [request.messages[-1]["content"] for request in model.requests]
-    assert len(prompts) == 6 and len(set(prompts)) == 3  # one prompt per call, two samples each
+    assert len(prompts) == 6 and len(set(prompts)) == 6  # per call: the best shown, and not
+    ideas = [next(idea for idea in IDEAS if idea in p) for p in prompts]
+    assert ideas == [IDEAS[0], IDEAS[0], IDEAS[1], IDEAS[1], IDEAS[2], IDEAS[2]]
     assert all("numpy" in p and "def algorithm(" in p for p in prompts)
+
+
+@pytest.mark.slow
+def test_half_the_samples_start_from_scratch_without_the_current_program(tmp_path):
+    model = ScriptedModel([fence(MAJORITY)])
+    config = resolve_config(
+        "paper", overrides=["lm_budget=1", "max_responses_per_call=4"], model="scripted"
+    )
+    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
+    prompts = [request.messages[-1]["content"] for request in model.requests]
+    shown = ["The current program" in p for p in prompts]
+    assert shown.count(True) == shown.count(False) == 2
 
 
 BROKEN = "def algorithm(train_samples, train_parity, test_samples):\n    return undefined_name\n"

@@ -53,8 +53,11 @@ def improve_algorithm(initial_solution, utility, language_model):
         idea = IDEAS[round_index % len(IDEAS)]
         # One prompt per call: its samples are drawn together from one evaluation of the
         # prompt (the embedded model batches them); the next call tries the next idea.
-        messages = [_prompt(programs[best], _mean(scores[best]), utility.str, entry, idea)]
-        messages *= n_messages
+        # Half the samples see the best program, half start from scratch: small models shown
+        # a program mostly return variations of it, however slow its design.
+        shown = _prompt(programs[best], _mean(scores[best]), utility.str, entry, idea)
+        fresh = _fresh_prompt(initial_solution, utility.str, entry, idea)
+        messages = [fresh if i % 2 else shown for i in range(n_messages)]
         if failed and n_messages > 1:
             messages[-1] = _repair_prompt(*failed, utility.str, entry)
         failed = None
@@ -64,7 +67,7 @@ def improve_algorithm(initial_solution, utility, language_model):
             if candidate is not None and consider(candidate) == 0:
                 feedback = getattr(utility, "feedback", "")  # "" unless the run allows it
                 failed = (candidate, feedback) if feedback else failed
-    for variant in _constant_variants(programs[best]):  # whatever utility budget is left
+    for variant in _constant_variants(programs[best], helpers):  # the utility budget left
         if utility.uses >= utility.budget:
             break
         consider(variant)
@@ -96,6 +99,34 @@ tests, no utility), starting with:
 ```python
 {_header(program, entry)}
 ```"""
+
+
+def _fresh_prompt(initial_solution, utility_text, entry, idea):
+    return f"""How a program is scored (for reference only; do not copy or rewrite it):
+
+{_quoted(_task_text(utility_text))}
+
+Write a program that scores as high as possible. Idea: {idea}.
+Only the Python standard library and numpy are available.
+Reply with one ```python block that contains the program only (imports and functions, no
+tests, no utility), defining:
+```python
+{_signature(initial_solution, entry)}
+```"""
+
+
+def _signature(program, entry):
+    """The entry point's `def` line(s), as the initial solution writes it."""
+    try:
+        tree = ast.parse(program)
+    except SyntaxError:
+        return _header(program, entry)
+    lines = program.split("\n")
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == entry:
+            head = "\n".join(lines[node.lineno - 1 : node.body[0].lineno - 1]).rstrip()
+            return head or lines[node.lineno - 1]  # a one-line function
+    return _header(program, entry)
 
 
 def _task_text(utility_text):
@@ -164,17 +195,20 @@ def _header(program, entry):
     return lines[0] if lines else ""
 
 
-def _constant_variants(program):
+def _constant_variants(program, helpers):
     """The program with one numeric constant halved or doubled at a time: a cheap way to
-    spend utility calls the LM's samples left over (iteration counts, temperatures, rates)."""
+    spend utility calls the LM's samples left over (iteration counts, temperatures, rates).
+    The utility's own helpers copied into the program are left as they are."""
     try:
         tree = ast.parse(program)
     except SyntaxError:
         return
     lines = program.split("\n")
+    own = [n for n in tree.body if not (isinstance(n, ast.FunctionDef) and n.name in helpers)]
     constants = [
         node
-        for node in ast.walk(tree)
+        for top in own
+        for node in ast.walk(top)
         if isinstance(node, ast.Constant)
         and type(node.value) in (int, float)
         and node.value not in (0, 1, -1)
