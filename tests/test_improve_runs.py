@@ -2,7 +2,7 @@
 
 import pytest
 
-from stop.experiment.commands import improve_verdict
+from stop.experiment.commands import improve_verdict, improved_runs
 from stop.experiment.config import resolve_config
 from stop.experiment.outcomes import summarise_samples
 from stop.experiment.runs import improve
@@ -41,6 +41,24 @@ def test_a_clear_gain_is_reported_above_the_seed_beyond_the_ci(tmp_path):
     _, result = run(tmp_path, [fence(BRUTE_FORCE)])
     assert result.estimate.mean - result.estimate.ci95 > result.seed_score
     assert "above the seed solution beyond the CI" in improve_verdict(result)
+
+
+@pytest.mark.slow
+def test_each_runs_gain_is_paired_over_the_test_instances_and_beats_the_noise(tmp_path):
+    _, result = run(tmp_path, [fence(BRUTE_FORCE)], runs=2)
+    for outcome in result.outcomes:
+        gain = result.gain(outcome)
+        assert gain.n == len(result.seed_instances) == len(outcome.per_instance)
+        assert gain.mean - gain.ci95 > 0.3 and result.improved(outcome)
+    assert result.seed_noise == 0.0  # LPN's scorer is deterministic
+    assert improved_runs(result).startswith("2 of 2 runs (*)")
+
+
+@pytest.mark.slow
+def test_a_run_returning_the_seed_solution_is_not_improved(tmp_path):
+    _, result = run(tmp_path, ["no code here"], runs=1)
+    [outcome] = result.outcomes
+    assert result.gain(outcome).mean == 0.0 and not result.improved(outcome)
 
 
 @pytest.mark.slow

@@ -274,6 +274,7 @@ def _print_improve(task: str, result: ImproveResult, store: Store, initial: str)
         "run",
         "seed solution",
         "returned",
+        "gain ± CI95",
         "status",
         "LM calls",
         "tokens",
@@ -282,10 +283,13 @@ def _print_improve(task: str, result: ImproveResult, store: Store, initial: str)
         title=f"stop improve {task} (test split)",
     )
     for index, outcome in enumerate(result.outcomes):
+        gain = result.gain(outcome)
+        mark = " *" if result.improved(outcome) else ""
         table.add_row(
             str(index),
             f"{result.seed_score:.3f}",
             f"{outcome.score:.3f}",
+            f"{gain.mean:+.3f} ± {gain.ci95:.3f}{mark}" if gain else "—",
             plain(outcome.status),
             str(outcome.lm_calls),
             f"{outcome.prompt_tokens}+{outcome.completion_tokens}",
@@ -293,10 +297,23 @@ def _print_improve(task: str, result: ImproveResult, store: Store, initial: str)
             f"{outcome.wall_seconds:.1f}",
         )
     console.print(table)
+    console.print(inert(improved_runs(result)))
     console.print(inert(improve_verdict(result)))
     samples = summarise_samples(store, result.run_id, initial)
     console.print(inert(samples.describe()))
     console.print(inert(f"run {result.run_id}; `stop show {result.run_id}` shows it again"))
+
+
+def improved_runs(result: ImproveResult) -> str:
+    """How many runs returned a solution above the seed solution beyond the noise."""
+    n_instances = len(result.seed_instances)
+    improved = sum(result.improved(o) for o in result.outcomes)
+    return (
+        f"{improved} of {len(result.outcomes)} runs (*) returned a solution above the seed"
+        f" solution beyond the noise: the gain's 95% CI over the {n_instances} test instances"
+        f" (paired) clears the seed solution's own spread over 3 scorings"
+        f" ({result.seed_noise:.3f})"
+    )
 
 
 def improve_verdict(result: ImproveResult) -> str:

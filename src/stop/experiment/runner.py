@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stop.executors import open_executor
@@ -81,6 +81,8 @@ class RunOutcome:
     cost_usd: float
     utility_uses: int
     wall_seconds: float
+    # the returned solution's score per test instance (paired with the seed solution's)
+    per_instance: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -186,13 +188,13 @@ class ImproverRunner:
         status, reason, solution = self.run_with(
             improver_source, initial, utility, lm, recorder, violations
         )
-        score = 0.0
+        score, per_instance = 0.0, []
         if status == "ok" and solution is not None:
             scored = task.score(solution, split=split, sandbox=self.sandbox)
             recorder.evaluation(
                 task.name, f"secret-{split}", solution, scored.value, scored.status, scored.detail
             )
-            score = scored.value
+            score, per_instance = scored.value, list(scored.per_instance)
         outcome = RunOutcome(
             key=key,
             status=status,
@@ -205,9 +207,11 @@ class ImproverRunner:
             cost_usd=lm.cost_usd,
             utility_uses=utility.uses,
             wall_seconds=time.monotonic() - started,
+            per_instance=per_instance,
         )
         recorder.event(
-            "improver_run", **{k: v for k, v in outcome.to_dict().items() if k != "solution"}
+            "improver_run",
+            **{k: v for k, v in outcome.to_dict().items() if k not in ("solution", "per_instance")},
         )
         return outcome
 

@@ -125,6 +125,9 @@ class ImproveResult:
     run_id: str
     seed_score: float  # the seed solution's score on the test split
     outcomes: list[RunOutcome]
+    # the seed solution's per-instance test scores, and its score on re-scoring (the noise)
+    seed_instances: list[float] = field(default_factory=list)
+    seed_rescores: list[float] = field(default_factory=list)
 
     @property
     def outcome(self) -> RunOutcome:
@@ -135,6 +138,26 @@ class ImproveResult:
     def estimate(self) -> Estimate:
         """Mean test-split score of the returned solutions, with a 95% CI over the runs."""
         return estimate([o.score for o in self.outcomes])
+
+    @property
+    def seed_noise(self) -> float:
+        """The spread of the seed solution's test score over its scorings (0: deterministic)."""
+        scores = [self.seed_score, *self.seed_rescores]
+        return max(scores) - min(scores)
+
+    def gain(self, outcome: RunOutcome) -> Estimate | None:
+        """The returned solution's gain over the seed solution, paired over the test
+        instances, with its 95% CI (which instances the split holds); None if unknown."""
+        seed = self.seed_instances
+        if not seed or (outcome.status == "ok" and len(outcome.per_instance) != len(seed)):
+            return None
+        returned = outcome.per_instance if outcome.status == "ok" else [0.0] * len(seed)
+        return estimate([r - s for r, s in zip(returned, seed, strict=True)])
+
+    def improved(self, outcome: RunOutcome) -> bool:
+        """Above the seed solution beyond both the paired CI and the scorer's own noise."""
+        gain = self.gain(outcome)
+        return gain is not None and gain.mean - gain.ci95 > self.seed_noise
 
     def to_dict(self) -> dict[str, Any]:
         est = self.estimate
@@ -165,6 +188,14 @@ def improve(
         if seed_score is None:
             seed_score = task.score(task.seed_solution, split="test").value
             store.complete_step(rid, "seed-solution", seed_score)
+        seed_noise = store.step_result(rid, "seed-noise")
+        if seed_noise is None:  # scored twice more: the spread is the scorer's noise
+            first, again = (task.score(task.seed_solution, split="test") for _ in range(2))
+            seed_noise = {
+                "per_instance": list(first.per_instance),
+                "rescores": [first.value, again.value],
+            }
+            store.complete_step(rid, "seed-noise", seed_noise)
         # run 0's step is "outcome", as it was when `improve` did a single run
         steps = {
             f"improve/run{i}": "outcome" if i == 0 else f"outcome{i}"
@@ -176,7 +207,13 @@ def improve(
         for outcome in fresh:
             store.complete_step(rid, steps[outcome.key], outcome.to_dict())
             done[outcome.key] = outcome.to_dict()
-        result = ImproveResult(rid, seed_score, [RunOutcome(**done[key]) for key in steps])
+        result = ImproveResult(
+            rid,
+            seed_score,
+            [RunOutcome(**done[key]) for key in steps],
+            seed_noise["per_instance"],
+            seed_noise["rescores"],
+        )
         store.finish_run(rid, "finished", result.to_dict())
         return result
 
