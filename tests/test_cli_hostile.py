@@ -270,7 +270,7 @@ def test_read_only_commands_work_on_a_read_only_store(tmp_path):
     db = str(folder / "runs.db")
     assert _read_only_stop(folder, "runs", "--db", db).code == 0
     shown = _read_only_stop(folder, "show", run_id, "--db", db)
-    assert shown.code == 0 and "seed solution 0.400 → improved 0.500" in shown.out
+    assert shown.code == 0 and "seed solution 0.400 → returned 0.500" in shown.out
     assert (
         _read_only_stop(folder, "export", run_id, "--db", db, "-o", str(out / "r.jsonl")).code == 0
     )

@@ -24,7 +24,7 @@ def _header(report: RunReport, console: Console) -> None:
         inert(
             (f"run {report.data.run_id}", "bold"),
             f" · {run['kind']} · {run['status']} · model {report.data.model}"
-            f" · task {run['config'].get('task', '-')}",
+            f" · task {_task(run)}",
         )
     )
     console.print(inert(f"isolation {iso.get('method', 'unknown')}: {', '.join(layers) or 'none'}"))
@@ -35,6 +35,17 @@ def _header(report: RunReport, console: Console) -> None:
             f" {u.prompt_tokens} in / {u.completion_tokens} out · cost ${u.cost_usd:.4f}"
         )
     )
+
+
+def _task(run: dict) -> str:
+    """An improve or transfer run names its task(s) in `extra`; self-improvement in `task`."""
+    config = run["config"] if isinstance(run["config"], dict) else {}
+    extra = config.get("extra") if isinstance(config.get("extra"), dict) else {}
+    if run["kind"] == "improve" and extra.get("task"):
+        return str(extra["task"])
+    if run["kind"] == "transfer":
+        return ", ".join(map(str, config.get("transfer_tasks") or [])) or "-"
+    return str(config.get("task", "-"))
 
 
 def _iterations(report: RunReport, console: Console) -> None:
@@ -116,10 +127,12 @@ def print_run_summary(store: Store, run_id: str, console: Console | None = None)
         _safety(report, console)
     result = report.data.result
     if "score" in result and "seed_score" in result:
+        runs = result.get("runs") or [result]
+        returned = ", ".join(f"{r.get('score', 0.0):.3f}" for r in runs)
         console.print(
             inert(
-                f"seed solution {result['seed_score']:.3f} → improved {result['score']:.3f}"
-                f" ({result.get('status', '?')})"
+                f"seed solution {result['seed_score']:.3f} → returned {returned}"
+                f" ({len(runs)} run{'s' if len(runs) != 1 else ''}, test split)"
             )
         )
     if "rate" in result and "n" in result:  # a sandbox experiment
