@@ -120,3 +120,14 @@ def test_a_stored_config_with_nonsense_is_refused_too():
     data = {**ExperimentConfig().to_dict(), "temperature": float("nan")}
     with pytest.raises(ConfigError, match="'temperature' wants a finite number"):
         ExperimentConfig.from_dict(data)
+
+
+def test_a_commands_default_gives_way_to_the_preset_the_file_set_and_flags(tmp_path):
+    mine = {"model": "local:qwen2.5-coder-1.5b", "iterations": 7}
+    assert resolve_config("paper", defaults=mine).model == "local:qwen2.5-coder-1.5b"
+    assert resolve_config("demo", defaults=mine).iterations == 2  # the preset sets it
+    toml = tmp_path / "c.toml"
+    toml.write_text('model = "openai:gpt-4o"\n')
+    assert resolve_config("paper", toml, defaults=mine).model == "openai:gpt-4o"
+    assert resolve_config("paper", overrides=["model=local"], defaults=mine).model == "local"
+    assert resolve_config("paper", defaults=mine, model="anthropic:x").model == "anthropic:x"

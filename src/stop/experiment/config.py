@@ -123,13 +123,16 @@ def resolve_config(
     preset: str = "paper",
     config_file: Path | None = None,
     overrides: list[str] | None = None,
+    defaults: dict[str, Any] | None = None,
     **flags: Any,
 ) -> ExperimentConfig:
-    """Preset, then the TOML file, then `key=value` overrides, then explicit flags (not None)."""
+    """A command's own `defaults`, then the preset, then the TOML file, then `key=value`
+    overrides, then explicit flags (not None): each later one wins."""
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    values: dict[str, Any] = dict(PRESETS[preset])
-    origins = {k: f"preset {preset}" for k in values}
+    values: dict[str, Any] = {**(defaults or {}), **PRESETS[preset]}
+    origins = {k: "the command's default" for k in defaults or {}}
+    origins.update({k: f"preset {preset}" for k in PRESETS[preset]})
     if config_file is not None:
         text = read_text_file(config_file, error=ConfigError, what="config file", max_bytes=MiB)
         try:
