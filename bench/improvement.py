@@ -50,11 +50,11 @@ TASKS = (
     "three_sat",
     "max_cut",
 )
-DEFAULT_MODEL = "local"
-OTHER_MODEL = "local:qwen2.5-coder-1.5b"
-# The default grid: every task for the default model and the improvers a user meets (the
-# paper's seed, the hill-climbing baseline, and `stop improve`'s default); the other embedded
-# model with the default improver on two tasks.
+DEFAULT_MODEL = "local:qwen2.5-coder-1.5b"  # `stop improve`'s default model
+OTHER_MODEL = "local"  # the 0.5B, self-improvement's default
+# The default grid: every task for `stop improve`'s default model and the improvers a user
+# meets (the paper's seed, the hill-climbing baseline, and `stop improve`'s default); the other
+# embedded model with the default improver on two tasks.
 DEFAULT_CELLS = [
     *(
         f"{DEFAULT_MODEL}:{imp}:{task}"
@@ -183,7 +183,7 @@ def one_group(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", nargs="*", help="MODEL:IMPROVER:TASK (default: the grid)")
-    parser.add_argument("--runs", type=int, default=3, help="independent runs per cell")
+    parser.add_argument("--runs", type=int, default=3, help="concurrent runs per group")
     parser.add_argument(
         "--groups", type=int, default=1, help="groups of --runs concurrent runs per cell"
     )

@@ -41,6 +41,10 @@ DB = typer.Option(None, "--db", help="run store (default $STOP_HOME/runs.db)")
 SEQUENTIAL = typer.Option(None, "--sequential/--concurrent", help="run everything one by one")
 LM_CONCURRENCY = typer.Option(None, "--lm-concurrency", help="concurrent LM requests")
 REQUIRE_ISOLATION = typer.Option(None, "--require-isolation", help="refuse without namespaces")
+# `stop improve`'s model unless the preset, a config file, --set or --model names one: on the
+# improvement benchmark (docs/performance.md) the embedded 1.5B improved programs the 0.5B did
+# not, per minute of the same 2 cores. Self-improvement keeps the faster 0.5B (`local`).
+IMPROVE_MODEL = "local:qwen2.5-coder-1.5b"
 EXECUTOR = typer.Option(None, "--executor", help="where improver runs execute: local or ray")
 ADDRESS = typer.Option(None, "--address", help="ray: cluster address or auto (none: start one)")
 
@@ -151,13 +155,15 @@ def register(app: typer.Typer) -> None:
         executor: str | None = EXECUTOR,
         address: str | None = ADDRESS,
     ) -> None:
-        """Run one improver on one task. Example: stop improve three_sat --preset demo"""
+        """Run one improver on one task (default model: the embedded 1.5B, see
+        docs/performance.md). Example: stop improve string_grid_distance"""
         store = Store(db)
         source = load_improver(improver)
         config = resolve_config(
             preset,
             config_file,
             overrides,
+            defaults={"model": IMPROVE_MODEL},
             model=model,
             sequential=sequential,
             lm_concurrency=lm_concurrency,
