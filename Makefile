@@ -5,14 +5,20 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint format bench bench-openevolve bench-improvement clean
 
-# `make run`: the embedded model and the main job (the demo preset of the STOP experiment).
+# `make run`: both embedded models, then the main job: `stop improve` making a program better
+# (3 runs on the 1.5B, each marked where it beats the seed solution beyond the noise), then the
+# demo preset of the STOP experiment (self-improvement and transfer, on the faster 0.5B).
 $(VENV)/.run-ready: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -e '.[local]'
 	touch $@
 
+DEMO_IMPROVE := --set improve_runs=3 --set lm_budget=2 --set utility_budget=13
+
 run: $(VENV)/.run-ready
 	$(BIN)/stop models pull
+	$(BIN)/stop models pull qwen2.5-coder-1.5b
+	$(BIN)/stop improve string_grid_distance $(DEMO_IMPROVE)
 	$(BIN)/stop self-improve --preset demo
 
 # `make test`: everything the tests need, then the whole suite (lint included).
