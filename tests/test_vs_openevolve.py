@@ -94,7 +94,7 @@ def test_harness_smoke_on_a_tiny_folder(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "| tiny_task | 2 | openevolve |" in done.stdout
     runs = json.loads(out.read_text())["runs"]
-    assert {r["system"] for r in runs} == {"openevolve", "stop (seed improver)"}
+    assert {r["system"] for r in runs} == {"openevolve", "stop (best_first improver)"}
     for r in runs:
         assert r["status"] in ("changed", "unchanged"), r["detail"]
         assert r["completions"] == 2, r  # the same budget, counted at the server

@@ -23,8 +23,7 @@ def _header(report: RunReport, console: Console) -> None:
     console.print(
         inert(
             (f"run {report.data.run_id}", "bold"),
-            f" · {run['kind']} · {run['status']} · model {report.data.model}"
-            f" · task {_task(run)}",
+            f" · {run['kind']} · {run['status']} · model {report.data.model} · task {_task(run)}",
         )
     )
     console.print(inert(f"isolation {iso.get('method', 'unknown')}: {', '.join(layers) or 'none'}"))
