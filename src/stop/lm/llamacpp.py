@@ -12,6 +12,7 @@ limit is hard: the engine drops a request at the first step past its deadline.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,20 +44,34 @@ def load_llama(path: str | Path, n_ctx: int = N_CTX) -> Any:
         ) from exc
     threads = cpu_threads()
     try:
-        return Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_threads=threads,
-            n_threads_batch=threads,
-            verbose=False,
-        )
+        with _LOADING:
+            return Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+            )
     except (ValueError, RuntimeError) as exc:
         raise LMUnavailable(f"llama.cpp cannot load {path}: {exc}; is it a GGUF file?") from exc
 
 
-@functools.lru_cache(maxsize=2)
+# llama-cpp-python loads a model inside `suppress_stdout_stderr`, which points file
+# descriptors 1 and 2 at /dev/null and back: two loads at once in two threads can leave them
+# there for good (the second saves the first's /dev/null as "the original"), and everything
+# `stop` prints after that is lost. Concurrent first requests did exactly that, so loads
+# take turns, and `lru_cache` alone (which lets concurrent first calls both run) is not enough.
+_LOADING = threading.Lock()
+
+
 def shared_engine(path: str) -> tuple[BatchEngine, Any]:
-    """The process's engine for `path` and the model's chat formatter."""
+    """The process's engine for `path` and the model's chat formatter (loaded once)."""
+    with _LOADING:
+        return _engine(path)
+
+
+@functools.lru_cache(maxsize=2)
+def _engine(path: str) -> tuple[BatchEngine, Any]:
     engine = BatchEngine(path, n_ctx_seq=N_CTX)
     return engine, engine.formatter()
 
