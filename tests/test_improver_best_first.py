@@ -52,6 +52,14 @@ def run_best_first(tmp_path, answers: list[str], task: str = "lpn") -> tuple[Sto
     return store, result.run_id, result.outcome
 
 
+def prompts_sent(tmp_path, answers: list[str], overrides: list[str]) -> list[str]:
+    """The user prompts best_first sent on LPN, answered by a scripted model."""
+    model = ScriptedModel(answers)
+    config = resolve_config("paper", overrides=overrides, model="scripted")
+    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
+    return [request.messages[-1]["content"] for request in model.requests]
+
+
 def scored_sources(store: Store, run_id: str) -> list[str]:
     rows = store.query(
         "SELECT source FROM evaluations WHERE run_id = ? AND utility = 'visible'", (run_id,)
@@ -105,12 +113,7 @@ def test_a_renamed_entry_point_is_called_under_the_expected_name(tmp_path):
 
 @pytest.mark.slow
 def test_each_call_asks_for_a_different_idea(tmp_path):
-    model = ScriptedModel([fence(MAJORITY)])
-    config = resolve_config(
-        "paper", overrides=["lm_budget=3", "max_responses_per_call=2"], model="scripted"
-    )
-    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
-    prompts = [request.messages[-1]["content"] for request in model.requests]
+    prompts = prompts_sent(tmp_path, [fence(MAJORITY)], ["lm_budget=3", "max_responses_per_call=2"])
     assert len(prompts) == 6 and len(set(prompts)) == 6  # per call: the best shown, and not
     ideas = [next(idea for idea in IDEAS if idea in p) for p in prompts]
     assert ideas == [IDEAS[0], IDEAS[0], IDEAS[1], IDEAS[1], IDEAS[2], IDEAS[2]]
@@ -119,12 +122,7 @@ def test_each_call_asks_for_a_different_idea(tmp_path):
 
 @pytest.mark.slow
 def test_half_the_samples_start_from_scratch_without_the_current_program(tmp_path):
-    model = ScriptedModel([fence(MAJORITY)])
-    config = resolve_config(
-        "paper", overrides=["lm_budget=1", "max_responses_per_call=4"], model="scripted"
-    )
-    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
-    prompts = [request.messages[-1]["content"] for request in model.requests]
+    prompts = prompts_sent(tmp_path, [fence(MAJORITY)], ["lm_budget=1", "max_responses_per_call=4"])
     shown = ["The current program" in p for p in prompts]
     assert shown.count(True) == shown.count(False) == 2
 
@@ -133,11 +131,8 @@ BROKEN = "def algorithm(train_samples, train_parity, test_samples):\n    return 
 
 
 def repair_prompts(tmp_path, feedback: bool) -> list[str]:
-    model = ScriptedModel([fence(BROKEN), fence(MAJORITY)])
     overrides = ["lm_budget=2", "max_responses_per_call=2", f"utility_feedback={feedback}"]
-    config = resolve_config("paper", overrides=overrides, model="scripted")
-    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
-    prompts = [request.messages[-1]["content"] for request in model.requests]
+    prompts = prompts_sent(tmp_path, [fence(BROKEN), fence(MAJORITY)], overrides)
     return [p for p in prompts if "What went wrong" in p]
 
 
@@ -205,11 +200,8 @@ def test_a_call_of_the_utilitys_helper_gets_its_definition(tmp_path):
 
 @pytest.mark.slow
 def test_the_prompt_shows_what_the_utility_asks_but_not_how_it_draws_instances(tmp_path):
-    model = ScriptedModel([fence(MAJORITY)])
-    config = resolve_config(
-        "paper", overrides=["lm_budget=1", "max_responses_per_call=1"], model="scripted"
+    [prompt] = prompts_sent(
+        tmp_path, [fence(MAJORITY)], ["lm_budget=1", "max_responses_per_call=1"]
     )
-    improve(config, Store(tmp_path / "r.db"), "lpn", improver_source("best_first"), model=model)
-    prompt = model.requests[0].messages[-1]["content"]
     assert "train_samples of shape (100, 10)" in prompt  # the docstring: what is asked
     assert "np.random.binomial(1, p_true" not in prompt  # the generator: left out
