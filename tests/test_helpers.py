@@ -1,6 +1,6 @@
 """`extract_code`: the largest fenced block of each response, as original STOP improvers expect."""
 
-from stop.helpers import extract_code
+from stop.helpers import closes_first_code_block, extract_code
 
 
 def test_the_largest_fenced_block_is_returned():
@@ -23,3 +23,24 @@ def test_an_unclosed_block_keeps_what_the_model_wrote():
 
 def test_a_single_string_gives_a_single_result():
     assert extract_code("```\na = 1\n```") == "a = 1"
+
+
+def test_a_fence_inside_a_triple_quoted_string_is_part_of_the_code():
+    # Improvers the model writes show code in their prompts; the bare fence is prompt text.
+    code = 'prompt = f"""Improve:\n```\n{code}\n```\nReply with code."""\nx = 1'
+    assert extract_code([f"```python\n{code}\n```\nThat is all."]) == [code]
+
+
+def test_a_fence_after_a_closed_string_ends_the_block():
+    code = 's = """done"""  # a comment with """ in it\nt = "\'\'\'"'
+    assert extract_code([f"```python\n{code}\n```\n```python\nmore\n```"]) == [code]
+
+
+def test_the_first_block_is_closed_only_by_its_own_fence():
+    prompt_fence = '```python\np = """\n```\n'
+    assert not closes_first_code_block(prompt_fence)
+    assert closes_first_code_block(prompt_fence + '"""\n```\n')
+
+
+def test_a_closing_fence_without_an_opening_one_ends_the_answer():
+    assert closes_first_code_block("x = 1\n```\n")

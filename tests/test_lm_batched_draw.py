@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from stop.lm.llamacpp_batch import common_prefix
 from stop.lm.llamacpp_context import chunk_starts, reusable
-from stop.lm.llamacpp_seq import Draw, Sampling
+from stop.lm.llamacpp_seq import Draw, Sampling, StopWhen
 
 
-def draw(max_tokens: int = 10, stop: tuple[str, ...] = ()) -> Draw:
+def draw(max_tokens: int = 10, stop: tuple[str | StopWhen, ...] = ()) -> Draw:
     sampling = Sampling(
         seed=0,
         temperature=0.7,
@@ -76,3 +76,10 @@ def test_a_cached_prompt_is_reused_up_to_a_chunk_start_of_both_prompts():
     assert reusable(held=700, n=900, common=600) == 512
     assert reusable(held=700, n=900, common=200) == 0
     assert reusable(held=257, n=900, common=257) == 0  # 0..255 were one chunk with row 256
+
+
+def test_a_conditional_stop_string_is_passed_over_where_its_condition_fails():
+    only_the_second = StopWhen("END", lambda text: text.count("END") == 2)
+    d = draw(stop=(only_the_second,))
+    feed(d, [b"a END b ", b"END c"])
+    assert (d.decoded(), d.finish) == ("a END b ", "stop")

@@ -22,7 +22,7 @@ from stop.errors import LMError, LMUnavailable
 from stop.lm.base import Completion, Message, check_messages
 from stop.lm.llamacpp_batch import BatchEngine
 from stop.lm.llamacpp_context import cpu_threads
-from stop.lm.llamacpp_seq import Sampling
+from stop.lm.llamacpp_seq import Sampling, StopWhen
 
 __all__ = ["N_CTX", "SAMPLING", "SEED_RANGE", "LlamaCppModel", "cpu_threads", "load_llama"]
 
@@ -80,7 +80,8 @@ class LlamaCppModel:
     """A `LanguageModel` running a GGUF in this process.
 
     `stop` strings end a sample where its text first contains one (the text is cut there,
-    finish_reason "stop"); `grammar` is a GBNF grammar every sample must follow.
+    finish_reason "stop"; a `StopWhen` only where its condition holds); `grammar` is a GBNF
+    grammar every sample must follow.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class LlamaCppModel:
         *,
         name: str | None = None,
         timeout_s: float = 300.0,
-        stop: Sequence[str] = (),
+        stop: Sequence[str | StopWhen] = (),
         grammar: str | None = None,
     ) -> None:
         self.path = Path(path)

@@ -8,12 +8,22 @@ the finish reasons and the token counts follow `Llama._create_completion` too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from stop.errors import LMError
 
 PENALTY_LAST_N = 64  # `Llama`'s last_n_tokens_size
+
+
+@dataclass(frozen=True)
+class StopWhen:
+    """A stop string that ends a sample only where `ends` holds for the text so far (up to
+    and including the string); e.g. a closing fence that is not inside a string literal."""
+
+    text: str
+    ends: Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,7 @@ class Sampling:
     top_k: int
     min_p: float
     repeat_penalty: float
-    stop: tuple[str, ...] = ()
+    stop: tuple[str | StopWhen, ...] = ()
     grammar: str | None = None
 
 
@@ -72,7 +82,11 @@ class Draw:
         self.tokens = 0
         self.text = b""
         self.finish: str | None = None
-        self._stops = [s.encode("utf-8") for s in sampling.stop if s]
+        self._stops = [
+            (s.encode("utf-8"), None) if isinstance(s, str) else (s.text.encode("utf-8"), s.ends)
+            for s in sampling.stop
+            if (s if isinstance(s, str) else s.text)
+        ]
 
     def take(self, token: int, is_end: bool, piece: bytes) -> None:
         """Record the sampled `token`; sets `finish` when the sample is complete."""
@@ -82,12 +96,15 @@ class Draw:
         self.tokens += 1
         before = len(self.text)
         self.text += piece
-        for stop in self._stops:
+        for stop, ends in self._stops:
             at = self.text.find(stop, max(0, before - len(stop) + 1))
-            if at >= 0:
-                self.text = self.text[:at]
-                self.finish = "stop"
-                return
+            while at >= 0:
+                end = at + len(stop)
+                if ends is None or ends(self.text[:end].decode("utf-8", errors="ignore")):
+                    self.text = self.text[:at]
+                    self.finish = "stop"
+                    return
+                at = self.text.find(stop, at + 1)
         if self.tokens >= self.sampling.max_tokens:
             self.finish = "length"
             return

@@ -37,7 +37,9 @@ LOCAL_TIMEOUT_S = 1200.0
 # The end of a fenced code block: "\n```" then a newline. Small models that have written their
 # program go on to copy the prompt's code until max_tokens; stopping here saves those tokens.
 # (An opening fence carries a language tag, "```python", so it never matches; seen in 82 of 82
-# recorded answers of the embedded models.)
+# recorded answers of the embedded models.) Only the fence that closes the answer's first block
+# ends it: improvers the model writes show code in their prompts, inside string literals, and
+# stopping at those fences left every generated improver of the demo unterminated.
 CODE_BLOCK_END = "\n```\n"
 CODE_BLOCK_SUFFIX = "+stop-after-code"
 
@@ -142,7 +144,9 @@ def open_model(
 
 def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> LanguageModel:
     if spec.provider == "local":
+        from stop.helpers import closes_first_code_block
         from stop.lm.llamacpp import LlamaCppModel
+        from stop.lm.llamacpp_seq import StopWhen
 
         if spec.model.endswith(".gguf"):
             path = spec.model
@@ -154,7 +158,8 @@ def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> 
             return LlamaCppModel(path, name=spec.name, timeout_s=timeout_s)
         # The name differs, so recorded samples of the two settings never answer for each other.
         name = f"{spec.name}{CODE_BLOCK_SUFFIX}"
-        return LlamaCppModel(path, name=name, timeout_s=timeout_s, stop=(CODE_BLOCK_END,))
+        stop = StopWhen(CODE_BLOCK_END, closes_first_code_block)
+        return LlamaCppModel(path, name=name, timeout_s=timeout_s, stop=(stop,))
     if spec.provider in ("openai", "openai-compatible"):
         from stop.lm.openai_compat import OpenAICompatModel
 
