@@ -41,7 +41,9 @@ LOCAL_TIMEOUT_S = 1200.0
 # ends it: improvers the model writes show code in their prompts, inside string literals, and
 # stopping at those fences left every generated improver of the demo unterminated.
 CODE_BLOCK_END = "\n```\n"
-CODE_BLOCK_SUFFIX = "+stop-after-code"
+# "v2": since fences inside string literals no longer end an answer, the samples recorded under
+# the first rule are not interchangeable with today's (the cache keys on the model name).
+CODE_BLOCK_SUFFIX = "+stop-after-code-v2"
 
 
 @dataclass(frozen=True)
