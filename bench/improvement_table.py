@@ -1,18 +1,18 @@
 """The table of bench/improvement.py: one row per cell, from the per-run records.
 
 Per run, the returned solution's gain is the mean over test instances of (returned − seed), each
-program's per-instance scores averaged over its re-evaluations. The run counts as *improved*
-when that gain exceeds the split's noise: the larger of (a) the spread of either program's
-test score over its re-evaluations (load, for time-limited tasks) and (b) 1.96 standard errors
-of the paired per-instance differences (which instances the split happens to hold). A run that
-failed scores 0 (the returned program is treated as scoring 0 on every instance).
+program's per-instance scores averaged over its re-evaluations, with its 95% CI over the
+instances (which instances the split happens to hold). The run counts as *improved* by the rule
+`stop improve` marks runs with (`stop.experiment.stats.clears_noise`): the CI's lower end lies
+above the scorer's noise, the spread of either program's test score over its re-evaluations
+(load, for time-limited tasks). A run that failed scores 0 (the returned program is treated as
+scoring 0 on every instance).
 
     .venv/bin/python bench/improvement_table.py /tmp/stop-bench-improvement.jsonl
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 import sys
 from dataclasses import dataclass
@@ -21,19 +21,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from stop.experiment.outcomes import count_failures, describe_failures  # noqa: E402
-from stop.experiment.stats import Estimate, estimate  # noqa: E402
+from stop.experiment.stats import Estimate, clears_noise, estimate  # noqa: E402
 
 
 @dataclass(frozen=True)
 class RunGain:
     seed: float
     returned: float
-    gain: float
-    noise: float
+    paired: Estimate  # returned − seed over the test instances
+    noise: float  # the scorer's: spread over re-evaluations
+
+    @property
+    def gain(self) -> float:
+        return self.paired.mean
 
     @property
     def improved(self) -> bool:
-        return self.gain > self.noise
+        return clears_noise(self.paired, self.noise)
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,7 @@ def run_gain(record: dict) -> RunGain:
         returned = [0.0] * len(seed)
     diffs = [r - s for r, s in zip(returned, seed, strict=True)]
     spread = max(_spread(record["seed_test"]), _spread(record["returned_test"] or []))
-    se = statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else 0.0
-    return RunGain(
-        statistics.fmean(seed),
-        statistics.fmean(returned),
-        statistics.fmean(diffs),
-        max(spread, 1.96 * se),
-    )
+    return RunGain(statistics.fmean(seed), statistics.fmean(returned), estimate(diffs), spread)
 
 
 def summarise_cells(records: list[dict]) -> list[CellRow]:

@@ -31,3 +31,14 @@ def test_the_answer_ends_with_its_first_code_block():
 def test_without_the_option_the_model_writes_on_after_the_block():
     [answer] = open_model("local").complete(ASK, n=1, temperature=0.0, max_tokens=400)
     assert answer.text.count("```") >= 2
+
+
+@pytest.mark.model
+def test_a_fence_inside_a_string_does_not_end_the_answer():
+    # A grammar makes the real model write an improver-like block whose string shows a fence.
+    model = open_model("local", stop_after_code_block=True)
+    code = 'p = """\n```\n"""'
+    model.grammar = 'root ::= "```python\\np = \\"\\"\\"\\n```\\n\\"\\"\\"\\n```\\nthen prose"'
+    [answer] = model.complete(ASK, n=1, temperature=0.0, max_tokens=60)
+    assert (answer.text, answer.finish_reason) == (f"```python\n{code}", "stop")
+    assert extract_code(answer.text) == code

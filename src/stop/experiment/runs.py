@@ -20,7 +20,7 @@ from stop.experiment.config import ExperimentConfig
 from stop.experiment.recorder import RunRecorder
 from stop.experiment.runner import ImproverRunner, RunOutcome
 from stop.experiment.self_improve import Iteration, SelfImprovement
-from stop.experiment.stats import Estimate, estimate
+from stop.experiment.stats import Estimate, clears_noise, estimate
 from stop.experiment.transfer import TransferCell, transfer
 from stop.lm.base import LanguageModel
 from stop.lm.recorder import RecordingModel
@@ -157,7 +157,7 @@ class ImproveResult:
     def improved(self, outcome: RunOutcome) -> bool:
         """Above the seed solution beyond both the paired CI and the scorer's own noise."""
         gain = self.gain(outcome)
-        return gain is not None and gain.mean - gain.ci95 > self.seed_noise
+        return gain is not None and clears_noise(gain, self.seed_noise)
 
     def to_dict(self) -> dict[str, Any]:
         est = self.estimate

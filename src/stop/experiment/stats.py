@@ -48,3 +48,10 @@ def estimate(values: list[float]) -> Estimate:
         return Estimate(mean, 0.0, len(values))
     half = _t95(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
     return Estimate(mean, half, len(values))
+
+
+def clears_noise(gain: Estimate, noise: float) -> bool:
+    """Whether a paired gain is real: the lower end of its 95% CI lies above the scorer's own
+    noise (the spread of one program's score over re-scorings; 0 for a deterministic scorer).
+    `stop improve` and bench/improvement.py call a run *improved* by this one rule."""
+    return gain.n > 0 and gain.mean - gain.ci95 > noise
