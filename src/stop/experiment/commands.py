@@ -30,6 +30,7 @@ from stop.report.html import write_report
 from stop.report.terminal import print_run_summary
 from stop.store import Store, default_db_path, default_home
 from stop.tasks import load_task
+from stop.tasks.scale import note as scale_note
 
 console = make_console()
 
@@ -275,7 +276,8 @@ def register(app: typer.Typer) -> None:
 
 def _print_improve(task: str, result: ImproveResult, store: Store, initial: str) -> None:
     """One row per run, then the verdict: is the mean returned score above the seed solution's
-    beyond its 95% CI (over runs), and, when nothing improved, why (failure kinds)."""
+    beyond its 95% CI (over runs), what the scores' range is when it is not [0, 1], and, when
+    nothing improved, why (failure kinds)."""
     table = Table(
         "run",
         "seed solution",
@@ -305,6 +307,9 @@ def _print_improve(task: str, result: ImproveResult, store: Store, initial: str)
     console.print(table)
     console.print(inert(improved_runs(result)))
     console.print(inert(improve_verdict(result)))
+    scale = scale_note(result.task, result.scale)
+    if scale:
+        console.print(inert(scale))
     samples = summarise_samples(store, result.run_id, initial)
     console.print(inert(samples.describe()))
     console.print(inert(f"run {result.run_id}; `stop show {result.run_id}` shows it again"))

@@ -28,6 +28,7 @@ from stop.lm.registry import open_model, parse_model_spec
 from stop.sandbox import detect_isolation
 from stop.store import Store
 from stop.tasks import load_task
+from stop.tasks.scale import UNIT, Scale, stored
 
 
 @dataclass
@@ -36,9 +37,13 @@ class SelfImproveResult:
     iterations: list[Iteration]
     secret: list[Estimate]
     transfer: list[TransferCell] = field(default_factory=list)
+    task: str = ""  # the self-improvement task's name and scale (what the meta-utility reads)
+    scale: Scale = UNIT
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "task": self.task,
+            "scale": stored(self.scale),
             "iterations": [
                 {**it.to_dict(), "secret_mean": s.mean, "secret_ci95": s.ci95, "secret_runs": s.n}
                 for it, s in zip(self.iterations, self.secret, strict=True)
@@ -106,9 +111,11 @@ def self_improve(
 ) -> SelfImproveResult:
     """T iterations of self-improvement, then (optionally) transfer of I[0] and I[T]."""
     with _run(store, "self-improve", config, run_id, model) as runner:
-        loop = SelfImprovement(runner, load_task(config.task))
-        iterations, secret = loop.run()
-        result = SelfImproveResult(runner.recorder.run_id, iterations, secret)
+        task = load_task(config.task)
+        iterations, secret = SelfImprovement(runner, task).run()
+        result = SelfImproveResult(
+            runner.recorder.run_id, iterations, secret, task=task.name, scale=task.scale
+        )
         if with_transfer and config.transfer_tasks:
             improvers = {"I[0]": iterations[0].source}
             improvers[f"I[{iterations[-1].iteration}]"] = iterations[-1].source
@@ -128,6 +135,8 @@ class ImproveResult:
     # the seed solution's per-instance test scores, and its score on re-scoring (the noise)
     seed_instances: list[float] = field(default_factory=list)
     seed_rescores: list[float] = field(default_factory=list)
+    task: str = ""  # the task's name and the range its scores lie in
+    scale: Scale = UNIT
 
     @property
     def outcome(self) -> RunOutcome:
@@ -162,6 +171,8 @@ class ImproveResult:
     def to_dict(self) -> dict[str, Any]:
         est = self.estimate
         return {
+            "task": self.task,
+            "scale": stored(self.scale),
             "seed_score": self.seed_score,
             **self.outcome.to_dict(),
             "runs": [o.to_dict() for o in self.outcomes],
@@ -213,6 +224,8 @@ def improve(
             [RunOutcome(**done[key]) for key in steps],
             seed_noise["per_instance"],
             seed_noise["rescores"],
+            task.name,
+            task.scale,
         )
         store.finish_run(rid, "finished", result.to_dict())
         return result

@@ -8,6 +8,7 @@ from typing import Any
 from stop.experiment.runner import ImproverRunner
 from stop.experiment.stats import estimate
 from stop.tasks import Task
+from stop.tasks.scale import UNIT, Scale, stored
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,10 @@ class TransferCell:
     ci95: float
     runs: int
     seed_solution_score: float
+    scale: Scale = UNIT  # the task's, so a report can say what the scores mean
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "scale": stored(self.scale)}
 
 
 def transfer(
@@ -45,5 +47,7 @@ def transfer(
                 scores = [o.score for o in outcomes]
                 store.complete_step(run_id, key, scores)
             est = estimate(scores)
-            cells.append(TransferCell(label, task.name, est.mean, est.ci95, est.n, seed_score))
+            cells.append(
+                TransferCell(label, task.name, est.mean, est.ci95, est.n, seed_score, task.scale)
+            )
     return cells

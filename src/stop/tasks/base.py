@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from stop.errors import TaskError
+from stop.tasks.scale import describe
 
 if TYPE_CHECKING:  # the sandbox is only needed when a score is computed
     from stop.sandbox import Sandbox
@@ -82,9 +83,7 @@ class Task:
     @property
     def scale_text(self) -> str:
         """How scores of this task read, e.g. "in [0, 1]" or "any real number"."""
-        if self.scale is None:
-            return "any real number, higher is better (not confined to [0, 1])"
-        return f"in [{self.scale[0]:g}, {self.scale[1]:g}]"
+        return describe(self.scale)
 
     def score(
         self,

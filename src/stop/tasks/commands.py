@@ -76,6 +76,7 @@ def score_command(
     import statistics
 
     from stop.tasks import load_task
+    from stop.tasks.scale import note as scale_note
 
     source = read_text_file(file, error=TaskError, what="solution file")
     chosen = split or ("test" if secret else "visible")
@@ -93,5 +94,6 @@ def score_command(
                 + ("; the same every time" if spread == 0 else "")
             )
         )
-    if task.scale != (0.0, 1.0):
-        console.print(inert(f"scores of {task.name} are {task.scale_text}"))
+    note = scale_note(task.name, task.scale)
+    if note:
+        console.print(inert(note))
