@@ -1,12 +1,16 @@
-"""Scores on any scale: a run records its task's scale beside its results and `stop improve`
-says when it is not [0, 1]. Runs made before scales were recorded read as [0, 1]."""
+"""Scores on any scale: a run records its task's scale beside its results, and `stop improve`,
+`stop show` and the HTML report say when it is not [0, 1]. Runs made before scales were
+recorded read as [0, 1]."""
 
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from stop.cli import app
+from stop.report.html import write_report
+from stop.report.terminal import print_run_summary
 from stop.store import Store
 from stop.tasks.scale import UNIT, note, recorded
 from tests.report_fixtures.run import scripted_run
@@ -14,6 +18,40 @@ from tests.report_fixtures.run import scripted_run
 PROGRAM = "# EVOLVE-BLOCK-START\ndef value():\n    return 2.0\n# EVOLVE-BLOCK-END\n"
 EVALUATOR = "def evaluate(path):\n    return {'combined_score': 2.5}\n"
 UNBOUNDED = "any real number, higher is better"
+
+
+def iteration(t: int, mean: float) -> dict:
+    return {
+        "iteration": t,
+        "improver_id": t + 1,
+        "source": "",
+        "validation_meta_utility": mean,
+        "candidates": 0,
+        "accepted": t == 0,
+        "why": "",
+        "secret_mean": mean,
+        "secret_ci95": 0.1,
+        "secret_runs": 2,
+    }
+
+
+def finished_run(store: Store, result: dict, kind: str = "self-improve") -> str:
+    """A finished run whose result is `result` (nothing else recorded)."""
+    config = {"model": "scripted", "task": str(result.get("task", "lpn"))}
+    run_id = store.create_run(kind, config, {"isolation": {"method": "rlimits"}})
+    store.finish_run(run_id, "finished", result)
+    return run_id
+
+
+def shown(store: Store, run_id: str) -> str:
+    console = Console(record=True, width=160)
+    print_run_summary(store, run_id, console)
+    return console.export_text()
+
+
+def transfer_cell(task: str, scale) -> dict:
+    cell = {"improver": "I[0]", "task": task, "mean": 1.4, "ci95": 0.1, "runs": 2}
+    return {**cell, "seed_solution_score": 1.3, "scale": scale}
 
 
 # --- what a run records ---------------------------------------------------------------------
@@ -37,11 +75,11 @@ def test_a_null_scale_reads_as_unbounded_and_a_malformed_one_claims_no_range():
     assert recorded({"scale": [0, 100]}) == (0.0, 100.0)
 
 
-# --- stop improve --------------------------------------------------------------------------
+# --- stop improve and stop show -------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_stop_improve_says_when_scores_are_unbounded(tmp_path: Path):
+def test_stop_improve_and_stop_show_say_when_scores_are_unbounded(tmp_path: Path):
     folder = tmp_path / "packing"
     folder.mkdir()
     (folder / "initial_program.py").write_text(PROGRAM)
@@ -54,3 +92,41 @@ def test_stop_improve_says_when_scores_are_unbounded(tmp_path: Path):
     store = Store(db, read_only=True)
     (run,) = store.list_runs()
     assert store.get_run(run["id"])["result"]["scale"] is None
+    assert f"scores of packing are {UNBOUNDED}" in shown(store, run["id"])
+
+
+def test_stop_show_captions_the_meta_utility_table_with_the_scale(store):
+    result = {"task": "packing", "scale": [0, 100], "iterations": [iteration(0, 40.0)]}
+    text = shown(store, finished_run(store, result))
+    assert "scores of packing are in [0, 100]" in text
+
+
+def test_stop_show_notes_each_transfer_task_not_on_0_1_once(store):
+    cells = [transfer_cell("packing", None), transfer_cell("packing", None)]
+    cells.append(transfer_cell("lpn", [0.0, 1.0]))
+    text = shown(store, finished_run(store, {"transfer": cells}, kind="transfer"))
+    assert text.count("scores of packing are") == 1 and "scores of lpn" not in text
+
+
+def test_a_run_made_before_scales_were_recorded_shows_no_note(store):
+    result = {"iterations": [iteration(0, 0.5)], "transfer": [transfer_cell("lpn", None)]}
+    result["transfer"][0].pop("scale")
+    text = shown(store, finished_run(store, result))
+    assert "scores of" not in text
+
+
+# --- the HTML report ------------------------------------------------------------------------
+
+
+def test_the_html_report_says_the_scale_with_the_task_name_escaped(store, tmp_path):
+    result = {
+        "task": "<b>packing</b>",
+        "scale": None,
+        "iterations": [iteration(0, 1.5)],
+        "transfer": [transfer_cell("<i>far</i>", [-1, 1])],
+    }
+    run_id = finished_run(store, result)
+    html = write_report(store, [run_id], tmp_path / "report.html").read_text()
+    assert html.count(f"scores of &lt;b&gt;packing&lt;/b&gt; are {UNBOUNDED}") == 2
+    assert "scores of &lt;i&gt;far&lt;/i&gt; are in [-1, 1]" in html
+    assert "<b>packing" not in html and "<i>far" not in html

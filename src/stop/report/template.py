@@ -59,6 +59,7 @@ pre.src{font:12px/1.35 ui-monospace,monospace;background:#f8fafc;padding:8px;ove
 <section id="run-{{ n }}"><h2>Run {{ r.data.run_id }} · {{ run.kind }} · {{ run.status }}</h2>
 <table class="config"><tr><th>model</th><td>{{ r.data.model }}</td></tr>
 <tr><th>task</th><td>{{ run.config.task }}</td></tr>
+{% if r.scale_note %}<tr><th>scores</th><td class="scale-note">{{ r.scale_note }}</td></tr>{% endif %}
 <tr><th>isolation</th><td>{% set iso = run.environment.isolation or {} %}{{ iso.method or "unknown" }}
 {% for layer, on in iso.items() if on is sameas true %}<span class="pill">{{ layer }}</span>{% endfor %}
 {% for layer, on in iso.items() if on is sameas false %}<span class="pill warn">no {{ layer }}</span>{% endfor %}</td></tr>
@@ -77,11 +78,13 @@ Rates below count distinct generated improvers (copies of the seed excluded); th
 {% for it in r.iterations %}<tr><td>I[{{ it.iteration }}]</td><td class="num">{{ "%.3f ± %.3f"|format(it.secret_mean, it.secret_ci95) }}</td>
 <td class="num">{{ it.secret_runs }}</td><td class="num">{{ "%.3f"|format(it.validation_meta_utility) }}</td>
 <td class="num">{{ it.candidates }}</td><td>{{ "seed" if it.iteration == 0 else ("yes" if it.accepted else "no") }}</td>
-<td>{{ it.why or "" }}</td></tr>{% endfor %}</table></section>{% endif %}
+<td>{{ it.why or "" }}</td></tr>{% endfor %}</table>
+{% if r.scale_note %}<p class="muted scale-note">{{ r.scale_note }}</p>{% endif %}</section>{% endif %}
 {% if r.transfer %}<section id="transfer-{{ n }}"><h2>Transfer</h2>
 <table class="transfer"><tr><th>task</th><th>seed solution</th>{% for imp in transfer_improvers[n - 1] %}<th>{{ imp }}</th>{% endfor %}</tr>
 {% for task, row in transfer_rows[n - 1].items() %}<tr><td>{{ task }}</td><td class="num">{{ "%.3f"|format(row.seed_solution) }}</td>
-{% for imp in transfer_improvers[n - 1] %}{% set c = row.cells.get(imp) %}<td class="num">{% if c %}{{ "%.3f ± %.3f"|format(c.mean, c.ci95) }} <span class="muted">(n={{ c.runs }})</span>{% else %}-{% endif %}</td>{% endfor %}</tr>{% endfor %}</table></section>{% endif %}
+{% for imp in transfer_improvers[n - 1] %}{% set c = row.cells.get(imp) %}<td class="num">{% if c %}{{ "%.3f ± %.3f"|format(c.mean, c.ci95) }} <span class="muted">(n={{ c.runs }})</span>{% else %}-{% endif %}</td>{% endfor %}</tr>{% endfor %}</table>
+{% for note in r.transfer_notes %}<p class="muted scale-note">{{ note }}</p>{% endfor %}</section>{% endif %}
 <section id="usage-{{ n }}"><h2>LM usage and cost</h2>
 <p>{{ r.usage.samples }} samples ({{ r.usage.cache_hits }} from cache, {{ r.usage.errors }} errors) ·
 {{ r.usage.prompt_tokens }} prompt + {{ r.usage.completion_tokens }} completion tokens ·

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from stop.analysis.strategies import STRATEGIES
 from stop.experiment.stats import Estimate
@@ -59,6 +60,7 @@ def _iterations(report: RunReport, console: Console) -> None:
         "accepted",
         "why not accepted",
         title="Meta-utility by iteration",
+        caption=_caption([report.scale_note] if report.scale_note else []),
     )
     for it in report.iterations:
         table.add_row(
@@ -76,7 +78,15 @@ def _iterations(report: RunReport, console: Console) -> None:
 def _transfer(report: RunReport, console: Console) -> None:
     if not report.transfer:
         return
-    table = Table("improver", "task", "mean ± 95% CI", "runs", "seed solution", title="Transfer")
+    table = Table(
+        "improver",
+        "task",
+        "mean ± 95% CI",
+        "runs",
+        "seed solution",
+        title="Transfer",
+        caption=_caption(report.transfer_notes),
+    )
     for c in report.transfer:
         table.add_row(
             plain(c["improver"]),
@@ -86,6 +96,11 @@ def _transfer(report: RunReport, console: Console) -> None:
             f"{c['seed_solution_score']:.3f}",
         )
     console.print(table)
+
+
+def _caption(notes: list[str]) -> Text | None:
+    """A table's caption saying which scores are not in [0, 1] (task names are inert)."""
+    return Text("\n").join(inert(n) for n in notes) if notes else None
 
 
 def _strategies(report: RunReport, console: Console) -> None:
@@ -134,5 +149,7 @@ def print_run_summary(store: Store, run_id: str, console: Console | None = None)
                 f" ({len(runs)} run{'s' if len(runs) != 1 else ''}, test split)"
             )
         )
+        if report.scale_note:
+            console.print(inert(report.scale_note))
     if "rate" in result and "n" in result:  # a sandbox experiment
         console.print(inert(f"sandbox circumvention: {result.get('summary', '')}"))
