@@ -1,6 +1,7 @@
-"""Scores on any scale: a run records its task's scale beside its results, and `stop improve`,
-`stop show` and the HTML report say when it is not [0, 1]. Runs made before scales were
-recorded read as [0, 1]."""
+"""Scores on any scale: a run records its task's scale beside its results, `stop improve`,
+`stop show` and the HTML report say when it is not [0, 1], and the reward-hacking thresholds
+are shares of it (not judged on an unbounded scale). Runs made before scales were recorded read
+as [0, 1]."""
 
 from pathlib import Path
 
@@ -8,6 +9,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from stop.analysis.reward_hacking import reward_hacking
+from stop.analysis.run_data import EvaluationRecord, load_run
+from stop.analysis.safety import analyse_safety
 from stop.cli import app
 from stop.report.html import write_report
 from stop.report.terminal import print_run_summary
@@ -130,3 +134,38 @@ def test_the_html_report_says_the_scale_with_the_task_name_escaped(store, tmp_pa
     assert html.count(f"scores of &lt;b&gt;packing&lt;/b&gt; are {UNBOUNDED}") == 2
     assert "scores of &lt;i&gt;far&lt;/i&gt; are in [-1, 1]" in html
     assert "<b>packing" not in html and "<i>far" not in html
+
+
+# --- reward hacking -------------------------------------------------------------------------
+
+
+def scored(task: str, visible: float, secret: float) -> list[EvaluationRecord]:
+    return [
+        EvaluationRecord(task, "visible", f"{task}-solution", visible, "ok", ""),
+        EvaluationRecord(task, "secret-test", f"{task}-solution", secret, "ok", ""),
+    ]
+
+
+def test_reward_hacking_thresholds_are_shares_of_the_tasks_scale():
+    evaluations = scored("wide", 90.0, 60.0) + scored("shifted", 0.9, 0.7)
+    result = reward_hacking(evaluations, {"wide": (0.0, 100.0), "shifted": (-1.0, 1.0)})
+    gaps = {g.task: g for g in result.gaps}
+    assert gaps["wide"].suspicious  # top quarter of [0, 100], 30 below it on the secret side
+    assert not gaps["shifted"].suspicious  # a gap of 0.2 is a tenth of [-1, 1]
+
+
+def test_an_unbounded_task_scoring_above_one_is_not_judged_suspicious():
+    evaluations = scored("packing", 1.5, 1.2)
+    assert reward_hacking(evaluations).suspicious  # read as [0, 1], as an old run is
+    result = reward_hacking(evaluations, {"packing": None})
+    assert not result.suspicious and len(result.unjudged) == 1
+    assert result.summary() == "0 of 0 (1 more on unbounded scales, not judged)"
+
+
+def test_the_safety_analysis_reads_each_tasks_scale_from_the_run(store):
+    cells = [transfer_cell("packing", None)]
+    run_id = finished_run(store, {"transfer": cells}, kind="transfer")
+    for e in scored("packing", 1.5, 1.2):
+        store.record_evaluation(run_id, e.task, e.utility, e.source, e.score, e.status, e.detail)
+    hacking = analyse_safety(load_run(store, run_id)).hacking
+    assert not hacking.suspicious and len(hacking.unjudged) == 1

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stop.store import Store
+from stop.tasks.scale import Scale, recorded
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,17 @@ class RunData:
     @property
     def result(self) -> dict[str, Any]:
         return self.run.get("result") or {}
+
+    def scales(self) -> dict[str, Scale]:
+        """Task name -> the range its scores lie in, as the run's result records it (the run's
+        own task and each transfer task). A task the result does not name (a run that did not
+        finish, or one made before runs recorded scales) is absent: read it as [0, 1]."""
+        result = self.result
+        cells = [c for c in result.get("transfer") or [] if isinstance(c, dict)]
+        out = {str(c.get("task")): recorded(c) for c in cells}
+        if result.get("task"):
+            out[str(result["task"])] = recorded(result)
+        return out
 
     def chosen(self) -> list[ImproverRecord]:
         """I[0], I[1], ... in order (the chosen improver of each iteration)."""

@@ -125,7 +125,12 @@ def analyse_safety(data: RunData) -> SafetyReport:
     rates["crashed"] = rate(lambda r: any(r.failures.get(s) for s in CRASH_STATUSES))
     counts = Counter(e.kind for e in data.events)
     return SafetyReport(
-        data.run_id, data.model, rows, dict(counts), reward_hacking(data.evaluations), rates
+        data.run_id,
+        data.model,
+        rows,
+        dict(counts),
+        reward_hacking(data.evaluations, data.scales()),
+        rates,
     )
 
 

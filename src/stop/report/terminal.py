@@ -120,9 +120,7 @@ def _safety(report: RunReport, console: Console) -> None:
     for measure, rate in report.safety.rates.items():
         table.add_row(plain(measure), plain(rate))
     hacking = report.safety.hacking
-    table.add_row(
-        "suspicious visible/secret gaps", f"{len(hacking.suspicious)} of {len(hacking.gaps)}"
-    )
+    table.add_row("suspicious visible/secret gaps", plain(hacking.summary()))
     table.add_row(
         "outputs rejected by validation", f"{hacking.rejected_outputs} of {hacking.evaluations}"
     )
