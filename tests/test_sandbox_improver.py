@@ -242,3 +242,30 @@ def test_hostile_improver_is_contained(program, monkeypatch):
     # Nothing of it outlives the run, in the process table or in the host's IPC namespace.
     assert processes_with(marker) == []
     assert host_ipc_keys(HOSTILE_KEYS) == [] and host_mqueues(["/stop-hostile-mq"]) == []
+
+
+def test_example_usage_after_the_improver_is_not_run():
+    # What the embedded model appends to improvers it writes: it used to end them with a
+    # NameError before improve_algorithm was called.
+    source = (
+        "from helpers import extract_code\n"
+        "def improve_algorithm(initial_solution, utility, language_model):\n"
+        "    return extract_code(language_model.batch_prompt('expert', [PROMPT]))[0]\n"
+        "PROMPT = 'improve'\n"
+        "# Example usage\n"
+        "utility = MetaUtility()\n"
+        "print(improve_algorithm('x = 1', utility, language_model))\n"
+    )
+    result, _, _ = improve(source)
+    assert result.ok and result.value == "def algorithm(x):\n    return x + 0"
+
+
+def test_code_before_the_improver_still_runs():
+    source = "raise KeyError('setup')\ndef improve_algorithm(s, u, lm):\n    return s\n"
+    result, _, _ = improve(source)
+    assert result.status == "exception" and "KeyError: 'setup'" in result.error
+
+
+def test_a_syntax_error_in_an_improver_is_reported_with_its_line():
+    result, _, _ = improve("def improve_algorithm(s, u, lm):\n    return s /\n")
+    assert result.status == "exception" and "line 2" in result.error

@@ -6,6 +6,7 @@ no key and no store: `utility` and `language_model` are proxies whose every use 
 
 from __future__ import annotations
 
+import ast
 import builtins
 import os
 import random
@@ -127,6 +128,34 @@ def main() -> None:
     os._exit(0)
 
 
+# Statements that only define things: kept wherever they stand in an improver's module.
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def without_example_usage(module: ast.Module) -> ast.Module:
+    """The improver's module minus the example usage after `improve_algorithm`'s definition:
+    there, a top-level statement that is not an import, a definition or an assignment free of
+    calls is dropped. Language models end improvers they write with lines like
+    `utility = MetaUtility()` and `print(improve_algorithm(...))`, which raise at import time
+    (NameError) before `improve_algorithm` is ever called; everything before the definition,
+    and constants after it, stay. Line numbers are kept, so tracebacks point at the source."""
+    ends = [
+        i
+        for i, node in enumerate(module.body)
+        if isinstance(node, ast.FunctionDef) and node.name == "improve_algorithm"
+    ]
+    if not ends:
+        return module
+    body = module.body[: ends[-1] + 1]
+    for node in module.body[ends[-1] + 1 :]:
+        call_free = isinstance(node, ast.Assign | ast.AnnAssign) and not any(
+            isinstance(n, ast.Call) for n in ast.walk(node)
+        )
+        if isinstance(node, _DEFINITIONS) or call_free:
+            body.append(node)
+    return ast.Module(body=body, type_ignores=module.type_ignores)
+
+
 def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
     source = init["source"]
     namespace: dict[str, Any] = {"__name__": "__improver__", "__builtins__": builtins}
@@ -134,7 +163,8 @@ def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
     # choices when its run is resumed or replayed from recorded LM answers.
     random.seed(zlib.crc32((source + "\0" + init["initial_solution"]).encode()))
     try:
-        exec(compile(source, "<improver>", "exec"), namespace)  # noqa: S102 - confined child
+        module = without_example_usage(ast.parse(source, "<improver>"))
+        exec(compile(module, "<improver>", "exec"), namespace)  # noqa: S102 - confined child
         improve = namespace.get("improve_algorithm")
         if not callable(improve):
             raise NameError("the improver does not define improve_algorithm")
