@@ -269,3 +269,28 @@ def test_code_before_the_improver_still_runs():
 def test_a_syntax_error_in_an_improver_is_reported_with_its_line():
     result, _, _ = improve("def improve_algorithm(s, u, lm):\n    return s /\n")
     assert result.status == "exception" and "line 2" in result.error
+
+
+def test_an_improver_cut_off_after_its_definition_runs_without_the_cut_statement():
+    # The answer ran out of tokens while copying the meta-utility after improve_algorithm.
+    source = (
+        "def improve_algorithm(initial_solution, utility, language_model):\n"
+        "    return initial_solution\n"
+        "\n"
+        "def meta_utility(improve_str):\n"
+        "    total = 0\n"
+        "    return total /"
+    )
+    result, _, _ = improve(source)
+    assert result.ok and result.value == SEED
+
+
+def test_an_improver_cut_off_inside_its_definition_is_a_syntax_error():
+    result, _, _ = improve("def improve_algorithm(s, u, lm):\n    x = (\n")
+    assert result.status == "exception" and "SyntaxError" in result.error
+
+
+def test_a_syntax_error_followed_by_more_statements_is_not_cut_away():
+    source = "def improve_algorithm(s, u, lm):\n    return s\ndef helper(:\n    pass\nX = 1\n"
+    result, _, _ = improve(source)
+    assert result.status == "exception" and "SyntaxError" in result.error

@@ -156,6 +156,37 @@ def without_example_usage(module: ast.Module) -> ast.Module:
     return ast.Module(body=body, type_ignores=module.type_ignores)
 
 
+def parse_improver(source: str) -> ast.Module:
+    """The improver's module as it runs. An answer cut off at `max_tokens` ends inside its
+    last top-level statement (the embedded model's improvers went on to copy the
+    meta-utility): that statement is dropped when the rest parses and still defines
+    `improve_algorithm`; otherwise the original SyntaxError stands."""
+    try:
+        return without_example_usage(ast.parse(source, "<improver>"))
+    except SyntaxError as error:
+        lines = source.split("\n")
+        broken = min(error.lineno or len(lines), len(lines)) - 1  # 0-based line of the error
+        if any(line[:1].isalpha() for line in lines[broken + 1 :]):
+            raise  # not a cut-off tail: statements follow the error
+        # Top-level statements start in column 0; try the few nearest the error, latest first
+        # (a column-0 line inside a string does not parse as a cut and is passed over).
+        starts = [i for i in range(broken, 0, -1) if lines[i][:1].isalpha()][:_CUT_TRIES]
+        for start in starts:
+            try:
+                module = ast.parse("\n".join(lines[:start]), "<improver>")
+            except SyntaxError:
+                continue
+            if any(
+                isinstance(n, ast.FunctionDef) and n.name == "improve_algorithm"
+                for n in module.body
+            ):
+                return without_example_usage(module)
+        raise
+
+
+_CUT_TRIES = 10
+
+
 def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
     source = init["source"]
     namespace: dict[str, Any] = {"__name__": "__improver__", "__builtins__": builtins}
@@ -163,7 +194,7 @@ def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
     # choices when its run is resumed or replayed from recorded LM answers.
     random.seed(zlib.crc32((source + "\0" + init["initial_solution"]).encode()))
     try:
-        module = without_example_usage(ast.parse(source, "<improver>"))
+        module = parse_improver(source)
         exec(compile(module, "<improver>", "exec"), namespace)  # noqa: S102 - confined child
         improve = namespace.get("improve_algorithm")
         if not callable(improve):
