@@ -130,6 +130,16 @@ def main() -> None:
 
 # Statements that only define things: kept wherever they stand in an improver's module.
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_CUT_TRIES = 10  # cut points `parse_improver` tries before a truncated improver's error stands
+
+
+def _improver_definition(module: ast.Module) -> int | None:
+    """The index of the module's last top-level `def improve_algorithm` (None: it has none)."""
+    found = None
+    for index, node in enumerate(module.body):
+        if isinstance(node, ast.FunctionDef) and node.name == "improve_algorithm":
+            found = index
+    return found
 
 
 def without_example_usage(module: ast.Module) -> ast.Module:
@@ -139,15 +149,11 @@ def without_example_usage(module: ast.Module) -> ast.Module:
     `utility = MetaUtility()` and `print(improve_algorithm(...))`, which raise at import time
     (NameError) before `improve_algorithm` is ever called; everything before the definition,
     and constants after it, stay. Line numbers are kept, so tracebacks point at the source."""
-    ends = [
-        i
-        for i, node in enumerate(module.body)
-        if isinstance(node, ast.FunctionDef) and node.name == "improve_algorithm"
-    ]
-    if not ends:
+    end = _improver_definition(module)
+    if end is None:
         return module
-    body = module.body[: ends[-1] + 1]
-    for node in module.body[ends[-1] + 1 :]:
+    body = module.body[: end + 1]
+    for node in module.body[end + 1 :]:
         call_free = isinstance(node, ast.Assign | ast.AnnAssign) and not any(
             isinstance(n, ast.Call) for n in ast.walk(node)
         )
@@ -176,15 +182,9 @@ def parse_improver(source: str) -> ast.Module:
                 module = ast.parse("\n".join(lines[:start]), "<improver>")
             except SyntaxError:
                 continue
-            if any(
-                isinstance(n, ast.FunctionDef) and n.name == "improve_algorithm"
-                for n in module.body
-            ):
+            if _improver_definition(module) is not None:
                 return without_example_usage(module)
         raise
-
-
-_CUT_TRIES = 10
 
 
 def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
