@@ -111,6 +111,29 @@ def test_use_sandbox_false_is_forwarded_and_evented():
     assert result.events[0]["kind"] == "use_sandbox_false"
 
 
+def test_a_refused_read_is_refused_in_the_child_and_recorded_by_the_host():
+    source = (
+        "def improve_algorithm(initial_solution, utility, language_model):\n"
+        "    try:\n"
+        "        language_model.api_key\n"
+        "    except AttributeError as exc:\n"
+        "        refused = str(exc)\n"
+        "    return f'{refused} | {utility.budget}'\n"
+    )
+    result, _, _ = improve(source)
+    # The host sent no answer to the one-way notice: the next read got its own answer.
+    assert result.value == "language_model.api_key is not available to improvers | 3"
+    assert result.events == [
+        {
+            "kind": "proxy_misuse",
+            "op": "getattr",
+            "target": "language_model",
+            "name": "api_key",
+            "value": None,
+        }
+    ]
+
+
 def test_helpers_extract_code_is_importable_both_ways():
     source = (
         "from helpers import extract_code\n"

@@ -22,7 +22,7 @@ from stop.sandbox import child, codec, confine, mounts
 from stop.sandbox.improver_process import EXIT_GRACE_SECONDS, ImproverProcess
 from stop.sandbox.isolation import Isolation, detect_isolation, sandbox_config
 from stop.sandbox.limits import Limits, Status
-from stop.sandbox.rpc import CALLABLE, READABLE, Channel, Deadline, ProtocolError
+from stop.sandbox.rpc import CALLABLE, READABLE, REFUSED, Channel, Deadline, ProtocolError
 
 
 class HostUtility(Protocol):
@@ -169,6 +169,15 @@ class _Run:
         while (request := channel.recv()) is not None:
             if request.get("op") == "result":
                 return request
+            if request.get("op") == REFUSED:  # one-way: the child refused it and wants no answer
+                self._event(
+                    "proxy_misuse",
+                    op="getattr",
+                    target=request.get("target"),
+                    name=request.get("name"),
+                    value=None,
+                )
+                continue
             try:
                 answer = {"value": codec.encode(self._answer(request))}
             except Exception as exc:  # noqa: BLE001 - the host object's failure goes to the child

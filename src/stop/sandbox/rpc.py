@@ -24,6 +24,9 @@ READABLE = {
     "utility": frozenset({"str", "budget", "uses", "feedback"}),
     "language_model": frozenset({"budget", "max_responses_per_call"}),
 }
+# A one-way notice from the child's proxy: it refused a read of an attribute outside READABLE
+# itself. The host records it as a misuse and sends no answer.
+REFUSED = "refused_getattr"
 
 
 class ProtocolError(Exception):
