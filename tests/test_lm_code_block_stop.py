@@ -42,3 +42,16 @@ def test_a_fence_inside_a_string_does_not_end_the_answer():
     [answer] = model.complete(ASK, n=1, temperature=0.0, max_tokens=60)
     assert (answer.text, answer.finish_reason) == (f"```python\n{code}", "stop")
     assert extract_code(answer.text) == code
+
+
+@pytest.mark.model
+def test_a_real_llama_server_answer_ends_with_its_first_code_block(llama_server):
+    url = f"openai-compatible:{llama_server}#qwen"
+    stopped = open_model(url, stop_after_code_block=True)
+    [answer] = stopped.complete(ASK, n=1, temperature=0.0, max_tokens=400)
+    [whole] = open_model(url).complete(ASK, n=1, temperature=0.0, max_tokens=400)
+    assert answer.finish_reason == "stop" and answer.text.count("```") == 1
+    code = extract_code([answer.text])[0]
+    assert code is not None and "def double" in code
+    assert whole.text.startswith(answer.text) and whole.text.count("```") >= 2
+    assert answer.completion_tokens < whole.completion_tokens

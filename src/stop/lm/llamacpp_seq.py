@@ -8,22 +8,13 @@ the finish reasons and the token counts follow `Llama._create_completion` too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from stop.errors import LMError
+from stop.lm.stops import StopWhen, compile_stops, cut_at
 
 PENALTY_LAST_N = 64  # `Llama`'s last_n_tokens_size
-
-
-@dataclass(frozen=True)
-class StopWhen:
-    """A stop string that ends a sample only where `ends` holds for the text so far (up to
-    and including the string); e.g. a closing fence that is not inside a string literal."""
-
-    text: str
-    ends: Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -82,11 +73,7 @@ class Draw:
         self.tokens = 0
         self.text = b""
         self.finish: str | None = None
-        self._stops = [
-            (s.encode("utf-8"), None) if isinstance(s, str) else (s.text.encode("utf-8"), s.ends)
-            for s in sampling.stop
-            if (s if isinstance(s, str) else s.text)
-        ]
+        self._stops = compile_stops(sampling.stop, as_bytes=True)
 
     def take(self, token: int, is_end: bool, piece: bytes) -> None:
         """Record the sampled `token`; sets `finish` when the sample is complete."""
@@ -96,15 +83,11 @@ class Draw:
         self.tokens += 1
         before = len(self.text)
         self.text += piece
-        for stop, ends in self._stops:
-            at = self.text.find(stop, max(0, before - len(stop) + 1))
-            while at >= 0:
-                end = at + len(stop)
-                if ends is None or ends(self.text[:end].decode("utf-8", errors="ignore")):
-                    self.text = self.text[:at]
-                    self.finish = "stop"
-                    return
-                at = self.text.find(stop, at + 1)
+        end = cut_at(self.text, before, self._stops)
+        if end is not None:
+            self.text = self.text[:end]
+            self.finish = "stop"
+            return
         if self.tokens >= self.sampling.max_tokens:
             self.finish = "length"
             return

@@ -4,6 +4,10 @@
 talks to URL with $STOP_API_KEY (or no key: local servers need none). Many servers ignore `n`
 and return one choice: the backend notices, then asks for the missing samples one request each
 (concurrently), with a seed per sample index so the samples differ and reruns match.
+
+With `stop` strings (e.g. the closing fence of the first code block) answers are streamed and
+cut client-side as they grow, and the stream is closed once every sample has ended, so the
+server stops generating (see `openai_stream`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import openai
 
 from stop.errors import LMUnavailable
 from stop.lm.base import Completion, Message, check_messages
+from stop.lm.openai_stream import StreamDeadline, StreamedAnswer, cut_choices, read_stream
 from stop.lm.pricing import cost_usd
 from stop.lm.reliability import ClientErrors, Endpoint, RetryPolicy, send_reliably
+from stop.lm.stops import StopWhen, compile_stops
 
 MAX_PARALLEL_REQUESTS = 8
 SEED_RANGE = 2**31
@@ -36,8 +43,11 @@ class OpenAICompatModel:
         base_url: str | None = None,
         timeout_s: float = 300.0,
         retry: RetryPolicy | None = None,
+        stop: Sequence[str | StopWhen] = (),
+        name: str | None = None,
     ) -> None:
         self.model = model
+        self._stops = compile_stops(stop)
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         if base_url is None:
@@ -53,6 +63,7 @@ class OpenAICompatModel:
             key_env = "STOP_API_KEY"
             key = os.environ.get(key_env) or "none"  # local servers accept any key
             self.name = f"openai-compatible:{base_url}#{model}"
+        self.name = name or self.name
         # Retries are ours (tenacity), so the wall-clock deadline covers them too.
         self._client = openai.OpenAI(
             api_key=key, base_url=base_url, max_retries=0, timeout=timeout_s
@@ -103,16 +114,33 @@ class OpenAICompatModel:
         """One chat-completions request (retried); its choices as completions."""
         start = time.perf_counter()
 
-        def send(seconds_left: float) -> openai.types.chat.ChatCompletion:
-            return self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                n=n,
-                temperature=temperature,
-                max_tokens=max_tokens,
-                seed=seed % SEED_RANGE,  # servers differ in how wide a seed they take
-                timeout=seconds_left,
-            )
+        def send(seconds_left: float) -> openai.types.chat.ChatCompletion | StreamedAnswer:
+            request = {
+                "model": self.model,
+                "messages": messages,
+                "n": n,
+                "temperature": temperature,
+                "max_tokens": max_tokens,
+                "seed": seed % SEED_RANGE,  # servers differ in how wide a seed they take
+                "timeout": seconds_left,
+            }
+            if not self._stops:
+                return self._client.chat.completions.create(**request)  # type: ignore[call-overload]
+            stream = self._client.chat.completions.create(
+                **request, stream=True, stream_options={"include_usage": True}
+            )  # type: ignore[call-overload]
+            try:
+                if not stream.response.headers.get("content-type", "").startswith(
+                    "text/event-stream"
+                ):  # a server that ignores `stream`: one JSON body, cut here
+                    stream.response.read()
+                    whole = openai.types.chat.ChatCompletion.model_validate(stream.response.json())
+                    return cut_choices(whole, self._stops)
+                return read_stream(stream, n, self._stops, deadline)
+            except StreamDeadline as exc:
+                raise openai.APITimeoutError(request=stream.response.request) from exc
+            finally:
+                stream.close()  # the server stops generating what nobody will read
 
         response = send_reliably(
             send,
@@ -123,34 +151,59 @@ class OpenAICompatModel:
             timeout_s=self.timeout_s,
         )
         latency = time.perf_counter() - start
+        if isinstance(response, StreamedAnswer):
+            return self._streamed(response, latency)
         return self._completions(response, latency)
+
+    def _streamed(self, answer: StreamedAnswer, latency: float) -> list[Completion]:
+        """Completions of a streamed answer: a sample's completion tokens are its content
+        chunks (one token each on llama.cpp's server and vLLM); the prompt's tokens come from
+        the usage chunk, unknown (0) when the stream was closed before it."""
+        choices = answer.choices
+        return self._build(
+            [c.text for c in choices],
+            [c.finish_reason for c in choices],
+            answer.prompt_tokens or 0,
+            [c.chunks for c in choices],
+            latency,
+        )
 
     def _completions(
         self, response: openai.types.chat.ChatCompletion, latency: float
     ) -> list[Completion]:
-        choices = response.choices
-        texts = [choice.message.content or "" for choice in choices]
+        texts = [choice.message.content or "" for choice in response.choices]
         usage = response.usage
-        prompt = usage.prompt_tokens if usage else 0
         total_completion = usage.completion_tokens if usage else 0
-        # Usage covers the whole request: the prompt is billed once, so each choice carries an
-        # equal share of its cost; completion tokens are split in proportion to text length.
+        # Usage covers the whole request: completion tokens are split in proportion to text
+        # length.
         chars = sum(len(t) for t in texts) or 1
+        return self._build(
+            texts,
+            [choice.finish_reason for choice in response.choices],
+            usage.prompt_tokens if usage else 0,
+            [round(total_completion * len(t) / chars) for t in texts],
+            latency,
+        )
+
+    def _build(
+        self,
+        texts: list[str],
+        finishes: list[str | None],
+        prompt: int,
+        completion_tokens: list[int],
+        latency: float,
+    ) -> list[Completion]:
+        # The prompt is billed once per request, so each sample carries an equal share of it.
         out = []
-        for choice, text in zip(choices, texts, strict=True):
-            completion_tokens = round(total_completion * len(text) / chars)
-            cost = (
-                cost_usd(self.model, prompt / len(choices), completion_tokens)
-                if self._priced
-                else None
-            )
+        for text, finish, tokens in zip(texts, finishes, completion_tokens, strict=True):
+            cost = cost_usd(self.model, prompt / len(texts), tokens) if self._priced else None
             out.append(
                 Completion(
                     text=text,
                     prompt_tokens=prompt,
-                    completion_tokens=completion_tokens,
+                    completion_tokens=tokens,
                     latency_s=latency,
-                    finish_reason=choice.finish_reason or "stop",
+                    finish_reason=finish or "stop",
                     cost_usd=cost,
                 )
             )

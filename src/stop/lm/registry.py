@@ -148,7 +148,7 @@ def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> 
     if spec.provider == "local":
         from stop.helpers import closes_first_code_block
         from stop.lm.llamacpp import LlamaCppModel
-        from stop.lm.llamacpp_seq import StopWhen
+        from stop.lm.stops import StopWhen
 
         if spec.model.endswith(".gguf"):
             path = spec.model
@@ -163,9 +163,21 @@ def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> 
         stop = StopWhen(CODE_BLOCK_END, closes_first_code_block)
         return LlamaCppModel(path, name=name, timeout_s=timeout_s, stop=(stop,))
     if spec.provider in ("openai", "openai-compatible"):
+        from stop.helpers import closes_first_code_block
         from stop.lm.openai_compat import OpenAICompatModel
+        from stop.lm.stops import StopWhen
 
-        return OpenAICompatModel(spec.model, base_url=spec.base_url, timeout_s=timeout_s)
+        if not stop_after_code_block or spec.provider == "openai":
+            # openai: is billed by its usage, which a stream closed early does not report.
+            return OpenAICompatModel(spec.model, base_url=spec.base_url, timeout_s=timeout_s)
+        # Streamed and cut as the embedded backend cuts; named apart for the same reason.
+        return OpenAICompatModel(
+            spec.model,
+            base_url=spec.base_url,
+            timeout_s=timeout_s,
+            stop=(StopWhen(CODE_BLOCK_END, closes_first_code_block),),
+            name=f"{spec.name}{CODE_BLOCK_SUFFIX}",
+        )
     if spec.provider == "anthropic":
         from stop.lm.anthropic_backend import AnthropicModel
 
