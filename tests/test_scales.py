@@ -105,6 +105,12 @@ def test_stop_show_captions_the_meta_utility_table_with_the_scale(store):
     assert "scores of packing are in [0, 100]" in text
 
 
+def test_a_result_with_a_scale_but_no_task_name_still_says_its_scale(store):
+    result = {"scale": [0, 100], "iterations": [iteration(0, 40.0)]}
+    text = shown(store, finished_run(store, result))
+    assert "scores of the task are in [0, 100]" in text
+
+
 def test_stop_show_notes_each_transfer_task_not_on_0_1_once(store):
     cells = [transfer_cell("packing", None), transfer_cell("packing", None)]
     cells.append(transfer_cell("lpn", [0.0, 1.0]))

@@ -77,13 +77,14 @@ class RunData:
 
     def scales(self) -> dict[str, Scale]:
         """Task name -> the range its scores lie in, as the run's result records it (the run's
-        own task and each transfer task). A task the result does not name (a run that did not
-        finish, or one made before runs recorded scales) is absent: read it as [0, 1]."""
+        own task and each transfer task; a result with a scale but no task name under ""). A
+        task the result does not name (a run that did not finish, or one made before runs
+        recorded scales) is absent: read it as [0, 1]."""
         result = self.result
         cells = [c for c in result.get("transfer") or [] if isinstance(c, dict)]
         out = {str(c.get("task")): recorded(c) for c in cells}
-        if result.get("task"):
-            out[str(result["task"])] = recorded(result)
+        if result.get("task") or "scale" in result:
+            out[str(result.get("task") or "")] = recorded(result)
         return out
 
     def chosen(self) -> list[ImproverRecord]:

@@ -11,7 +11,7 @@ from stop.analysis.strategies import STRATEGIES, StrategyLabel, classify
 from stop.report.diffs import DiffRow, side_by_side
 from stop.report.lineage import LineageRow, lineage
 from stop.store import Store
-from stop.tasks.scale import note, recorded
+from stop.tasks.scale import UNIT, note
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,15 @@ class RunReport:
     def scale_note(self) -> str | None:
         """What scores of the run's own task are, when not in [0, 1] (its meta-utility or
         improve runs are on that scale); None for runs made before scales were recorded."""
-        result = self.data.result
-        return note(str(result.get("task") or "the task"), recorded(result))
+        task = str(self.data.result.get("task") or "")
+        return note(task or "the task", self.data.scales().get(task, UNIT))
 
     @property
     def transfer_notes(self) -> list[str]:
         """One line per transfer task whose scores are not in [0, 1]."""
-        notes = (note(str(c.get("task")), recorded(c)) for c in self.transfer)
-        return list(dict.fromkeys(n for n in notes if n))
+        scales = self.data.scales()
+        tasks = dict.fromkeys(str(c.get("task")) for c in self.transfer)
+        return [n for n in (note(task, scales.get(task, UNIT)) for task in tasks) if n]
 
 
 def _usage(data: RunData) -> Usage:
