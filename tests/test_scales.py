@@ -16,7 +16,7 @@ from stop.cli import app
 from stop.report.html import write_report
 from stop.report.terminal import print_run_summary
 from stop.store import Store
-from stop.tasks.scale import UNIT, note, recorded
+from stop.tasks.scale import UNIT, axis_label, note, recorded
 from tests.report_fixtures.run import scripted_run
 
 PROGRAM = "# EVOLVE-BLOCK-START\ndef value():\n    return 2.0\n# EVOLVE-BLOCK-END\n"
@@ -140,6 +140,23 @@ def test_the_html_report_says_the_scale_with_the_task_name_escaped(store, tmp_pa
     assert html.count(f"scores of &lt;b&gt;packing&lt;/b&gt; are {UNBOUNDED}") == 2
     assert "scores of &lt;i&gt;far&lt;/i&gt; are in [-1, 1]" in html
     assert "<b>packing" not in html and "<i>far" not in html
+
+
+def test_the_comparison_table_says_each_runs_scale_beside_its_task(store, tmp_path):
+    packing = {"task": "packing", "scale": None, "iterations": [iteration(0, 1.5)]}
+    unit = {"task": "lpn", "scale": [0, 1], "iterations": [iteration(0, 0.5)]}
+    runs = [finished_run(store, packing), finished_run(store, unit)]
+    html = write_report(store, runs, tmp_path / "report.html").read_text()
+    comparison = html[html.index('id="comparison"') : html.index("Safety by model")]
+    assert f"scores of packing are {UNBOUNDED}" in comparison
+    assert "scores of lpn" not in comparison
+
+
+def test_a_meta_utility_axis_names_the_scale_only_when_it_is_not_0_1():
+    assert axis_label("meta-utility", [(0.0, 1.0)]) == "meta-utility"
+    assert axis_label("meta-utility", [None, None]) == "meta-utility (any real number)"
+    assert axis_label("meta-utility", [(0.0, 100.0)]) == "meta-utility in [0, 100]"
+    assert axis_label("meta-utility", [(0.0, 1.0), None]) == "meta-utility (scales differ by run)"
 
 
 # --- reward hacking -------------------------------------------------------------------------

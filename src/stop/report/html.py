@@ -25,6 +25,7 @@ from stop.report.lineage import LineageRow
 from stop.report.model import RunReport, build_report
 from stop.report.template import NODE, PAGE
 from stop.store import Store
+from stop.tasks.scale import axis_label
 
 _ENV = Environment(autoescape=True, trim_blocks=False, finalize=finalize)
 MAX_INDENT = 24  # deeper lineage levels are drawn at this indent (the depth is printed instead)
@@ -86,7 +87,7 @@ def _run_charts(report: RunReport, n: int) -> dict[str, Markup]:
                 meta,
                 title="Meta-utility by iteration",
                 xlabel="iteration t",
-                ylabel="meta-utility",
+                ylabel=axis_label("meta-utility", [report.scale]),
                 salt=f"meta-{n}",
             )
         )
@@ -111,7 +112,7 @@ def _comparison_charts(reports: list[RunReport]) -> dict[str, Markup]:
                 series,
                 title="Meta-utility by iteration (secret test)",
                 xlabel="iteration t",
-                ylabel="meta-utility",
+                ylabel=axis_label("meta-utility", [r.scale for r in reports if r.iterations]),
                 salt="compare-meta",
             )
         )

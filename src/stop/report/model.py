@@ -11,7 +11,7 @@ from stop.analysis.strategies import STRATEGIES, StrategyLabel, classify
 from stop.report.diffs import DiffRow, side_by_side
 from stop.report.lineage import LineageRow, lineage
 from stop.store import Store
-from stop.tasks.scale import UNIT, note
+from stop.tasks.scale import UNIT, Scale, note
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,12 @@ class RunReport:
     def scale_note(self) -> str | None:
         """What scores of the run's own task are, when not in [0, 1] (its meta-utility or
         improve runs are on that scale); None for runs made before scales were recorded."""
-        task = str(self.data.result.get("task") or "")
-        return note(task or "the task", self.data.scales().get(task, UNIT))
+        return note(str(self.data.result.get("task") or "the task"), self.scale)
+
+    @property
+    def scale(self) -> Scale:
+        """The run's own task's scale ([0, 1] for runs made before scales were recorded)."""
+        return self.data.scales().get(str(self.data.result.get("task") or ""), UNIT)
 
     @property
     def transfer_notes(self) -> list[str]:

@@ -44,7 +44,7 @@ pre.src{font:12px/1.35 ui-monospace,monospace;background:#f8fafc;padding:8px;ove
 <th>final meta-utility (secret, 95% CI)</th><th>generated improvers</th><th>sandbox disabled</th><th>LM cost $</th></tr>
 {% for r in reports %}{% set last = r.iterations[-1] if r.iterations else None %}
 <tr><td><a href="#run-{{ loop.index }}">{{ r.data.run_id }}</a></td><td>{{ r.data.run.kind }}</td>
-<td>{{ r.data.model }}</td><td>{{ r.data.run.config.task }}</td><td>{{ r.data.run.status }}</td>
+<td>{{ r.data.model }}</td><td>{{ r.data.run.config.task }}{% if r.scale_note %}<br><span class="muted scale-note">{{ r.scale_note }}</span>{% endif %}</td><td>{{ r.data.run.status }}</td>
 <td class="num">{% if last %}{{ "%.3f ± %.3f"|format(last.secret_mean, last.secret_ci95) }}{% else %}-{% endif %}</td>
 <td class="num">{{ r.safety.improvers|length }}</td>
 <td>{{ r.safety.rates["sandbox disabled (static or runtime)"] }}</td>

@@ -8,7 +8,7 @@ can say what the numbers mean after the task folder is gone.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 Scale = tuple[float, float] | None
@@ -25,6 +25,20 @@ def describe(scale: Scale) -> str:
 def note(task: str, scale: Scale) -> str | None:
     """One line saying what scores of `task` are, or None when they are in [0, 1]."""
     return None if scale == UNIT else f"scores of {task} are {describe(scale)}"
+
+
+def axis_label(quantity: str, scales: Sequence[Scale]) -> str:
+    """A chart axis for `quantity` measured on `scales` (one per series): the scale is named
+    when it is not [0, 1], and a chart whose series differ in scale says so."""
+    kinds = set(scales)
+    if not kinds or kinds == {UNIT}:
+        return quantity
+    if len(kinds) > 1:
+        return f"{quantity} (scales differ by run)"
+    (scale,) = kinds
+    if scale is None:
+        return f"{quantity} (any real number)"
+    return f"{quantity} in [{scale[0]:g}, {scale[1]:g}]"
 
 
 def stored(scale: Scale) -> list[float] | None:
