@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from stop.errors import LMUnavailable
 from stop.lm import BudgetedLanguageModel, open_model
+from tests.http_helpers import JSONHandler, serving
 
 CHAT = [
     {"role": "system", "content": "You are an expert."},
@@ -52,29 +51,16 @@ class StandIn:
 def anthropic_server(monkeypatch) -> Iterator[StandIn]:
     stand_in = StandIn()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JSONHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            body = self.body()
             stand_in.headers.append({k.lower(): v for k, v in self.headers.items()})
-            status, payload = stand_in.answer(body)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(*stand_in.answer(body))
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-    yield stand_in
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as root:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", root)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+        yield stand_in
 
 
 def test_an_unreachable_server_gives_one_clear_error(free_tcp_port):

@@ -7,7 +7,6 @@ import json
 import math
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
@@ -16,6 +15,7 @@ from stop.helpers import closes_first_code_block
 from stop.lm.openai_stream import read_stream
 from stop.lm.registry import CODE_BLOCK_END, CODE_BLOCK_SUFFIX, open_model
 from stop.lm.stops import StopWhen, compile_stops
+from tests.http_helpers import JSONHandler, serving
 
 CHAT = [{"role": "user", "content": "Write double(x)."}]
 BLOCK = "Idea.\n```python\ndef double(x):\n    return 2 * x\n```\n"
@@ -53,11 +53,11 @@ class StreamingStandIn:
 def server() -> Iterator[tuple[StreamingStandIn, str]]:
     stand_in = StreamingStandIn(BLOCK + TAIL)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JSONHandler):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            body = self.body()
             stand_in.bodies.append(body)
             if not stand_in.streams:
                 self.answer_whole(body["model"])
@@ -87,26 +87,14 @@ def server() -> Iterator[tuple[StreamingStandIn, str]]:
 
         def answer_whole(self, model: str) -> None:
             message = {"role": "assistant", "content": stand_in.answer}
-            data = json.dumps({
+            self.send_json(200, {
                 "id": "c", "object": "chat.completion", "created": 0, "model": model,
                 "choices": [{"index": 0, "message": message, "finish_reason": "length"}],
                 "usage": {"prompt_tokens": 7, "completion_tokens": 900, "total_tokens": 907},
-            }).encode()  # fmt: skip
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            })  # fmt: skip
 
-        def log_message(self, *args) -> None:
-            pass
-
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=http.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield stand_in, f"http://127.0.0.1:{http.server_address[1]}/v1"
-    http.shutdown()
-    http.server_close()
+    with serving(Handler) as root:
+        yield stand_in, f"{root}/v1"
 
 
 def test_a_streamed_answer_ends_at_the_fence_closing_its_first_block(server):
