@@ -281,6 +281,12 @@ def test_example_usage_after_the_improver_is_not_run():
     )
     result, _, _ = improve(source)
     assert result.ok and result.value == "def algorithm(x):\n    return x + 0"
+    # The record says which lines did not run (the assignment and the print).
+    assert result.events[0] == {
+        "kind": "improver_trimmed",
+        "dropped": "[[6, 6], [7, 7]]",
+        "cut_from": None,
+    }
 
 
 def test_code_before_the_improver_still_runs():
@@ -306,6 +312,12 @@ def test_an_improver_cut_off_after_its_definition_runs_without_the_cut_statement
     )
     result, _, _ = improve(source)
     assert result.ok and result.value == SEED
+    assert result.events == [{"kind": "improver_trimmed", "dropped": "[]", "cut_from": 4}]
+
+
+def test_an_improver_run_as_written_records_no_trim():
+    result, _, _ = improve("def improve_algorithm(s, u, lm):\n    return s\nX = 1\n")
+    assert result.ok and result.events == []
 
 
 def test_an_improver_cut_off_inside_its_definition_is_a_syntax_error():

@@ -22,7 +22,15 @@ from stop.sandbox import child, codec, confine, mounts
 from stop.sandbox.improver_process import EXIT_GRACE_SECONDS, ImproverProcess
 from stop.sandbox.isolation import Isolation, detect_isolation, sandbox_config
 from stop.sandbox.limits import Limits, Status
-from stop.sandbox.rpc import CALLABLE, READABLE, REFUSED, Channel, Deadline, ProtocolError
+from stop.sandbox.rpc import (
+    CALLABLE,
+    READABLE,
+    REFUSED,
+    TRIMMED,
+    Channel,
+    Deadline,
+    ProtocolError,
+)
 
 
 class HostUtility(Protocol):
@@ -169,14 +177,8 @@ class _Run:
         while (request := channel.recv()) is not None:
             if request.get("op") == "result":
                 return request
-            if request.get("op") == REFUSED:  # one-way: the child refused it and wants no answer
-                self._event(
-                    "proxy_misuse",
-                    op="getattr",
-                    target=request.get("target"),
-                    name=request.get("name"),
-                    value=None,
-                )
+            if request.get("op") in (REFUSED, TRIMMED):
+                self._notice(request)  # one-way: recorded, never answered
                 continue
             try:
                 answer = {"value": codec.encode(self._answer(request))}
@@ -187,6 +189,14 @@ class _Run:
             except BrokenPipeError:
                 return None
         return None
+
+    def _notice(self, request: dict[str, Any]) -> None:
+        if request["op"] == REFUSED:  # the child's proxy refused a read itself
+            target, name = request.get("target"), request.get("name")
+            self._event("proxy_misuse", op="getattr", target=target, name=name, value=None)
+        else:  # sent by the child's bootstrap before any of the improver's code ran
+            dropped, cut_from = request.get("dropped"), request.get("cut_from")
+            self._event("improver_trimmed", dropped=dropped, cut_from=cut_from)
 
     def _answer(self, request: dict[str, Any]) -> Any:
         op, target, name = request.get("op"), request.get("target"), request.get("name")

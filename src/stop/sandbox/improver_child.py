@@ -13,12 +13,13 @@ import random
 import signal
 import sys
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import stop.errors
 import stop.helpers
 from stop.sandbox import child, codec, confine, mounts
-from stop.sandbox.rpc import READABLE, REFUSED, Channel
+from stop.sandbox.rpc import READABLE, REFUSED, TRIMMED, Channel
 
 
 class RemoteError(Exception):
@@ -147,13 +148,26 @@ def _improver_definition(module: ast.Module) -> int | None:
     return found
 
 
-def without_example_usage(module: ast.Module) -> ast.Module:
+@dataclass
+class Trim:
+    """What of an improver's source is not run: example usage after the definition (line
+    ranges) and a cut-off tail (its first line). Sent to the host, which records it."""
+
+    dropped: list[tuple[int, int]] = field(default_factory=list)
+    cut_from: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.dropped) or self.cut_from is not None
+
+
+def without_example_usage(module: ast.Module, trim: Trim) -> ast.Module:
     """The improver's module minus the example usage after `improve_algorithm`'s definition:
     there, a top-level statement that is not an import, a definition or an assignment free of
-    calls is dropped. Language models end improvers they write with lines like
-    `utility = MetaUtility()` and `print(improve_algorithm(...))`, which raise at import time
-    (NameError) before `improve_algorithm` is ever called; everything before the definition,
-    and constants after it, stay. Line numbers are kept, so tracebacks point at the source."""
+    calls is dropped (and its lines noted in `trim`). Language models end improvers they write
+    with lines like `utility = MetaUtility()` and `print(improve_algorithm(...))`, which raise
+    at import time (NameError) before `improve_algorithm` is ever called; everything before
+    the definition, and constants after it, stay. Line numbers are kept, so tracebacks point
+    at the source."""
     end = _improver_definition(module)
     if end is None:
         return module
@@ -164,16 +178,19 @@ def without_example_usage(module: ast.Module) -> ast.Module:
         )
         if isinstance(node, _DEFINITIONS) or call_free:
             body.append(node)
+        else:
+            trim.dropped.append((node.lineno, node.end_lineno or node.lineno))
     return ast.Module(body=body, type_ignores=module.type_ignores)
 
 
-def parse_improver(source: str) -> ast.Module:
-    """The improver's module as it runs. An answer cut off at `max_tokens` ends inside its
-    last top-level statement (the embedded model's improvers went on to copy the
-    meta-utility): that statement is dropped when the rest parses and still defines
-    `improve_algorithm`; otherwise the original SyntaxError stands."""
+def parse_improver(source: str) -> tuple[ast.Module, Trim]:
+    """The improver's module as it runs, and what of the source it leaves out. An answer cut
+    off at `max_tokens` ends inside its last top-level statement (the embedded model's
+    improvers went on to copy the meta-utility): that statement is dropped when the rest
+    parses and still defines `improve_algorithm`; otherwise the original SyntaxError stands."""
+    trim = Trim()
     try:
-        return without_example_usage(ast.parse(source, "<improver>"))
+        return without_example_usage(ast.parse(source, "<improver>"), trim), trim
     except SyntaxError as error:
         lines = source.split("\n")
         broken = min(error.lineno or len(lines), len(lines)) - 1  # 0-based line of the error
@@ -188,7 +205,8 @@ def parse_improver(source: str) -> ast.Module:
             except SyntaxError:
                 continue
             if _improver_definition(module) is not None:
-                return without_example_usage(module)
+                trim.cut_from = start + 1
+                return without_example_usage(module, trim), trim
         raise
 
 
@@ -199,7 +217,9 @@ def _run(init: dict[str, Any], channel: Channel) -> dict[str, Any]:
     # choices when its run is resumed or replayed from recorded LM answers.
     random.seed(zlib.crc32((source + "\0" + init["initial_solution"]).encode()))
     try:
-        module = parse_improver(source)
+        module, trim = parse_improver(source)
+        if trim:  # told before any of the improver's code runs, so the record is ours
+            channel.send({"op": TRIMMED, "dropped": trim.dropped, "cut_from": trim.cut_from})
         exec(compile(module, "<improver>", "exec"), namespace)  # noqa: S102 - confined child
         improve = namespace.get("improve_algorithm")
         if not callable(improve):

@@ -27,6 +27,9 @@ READABLE = {
 # A one-way notice from the child's proxy: it refused a read of an attribute outside READABLE
 # itself. The host records it as a misuse and sends no answer.
 REFUSED = "refused_getattr"
+# A one-way notice sent before the improver's code runs: the lines of its source that will not
+# run (example usage after the definition, a tail cut off at max_tokens). Recorded, unanswered.
+TRIMMED = "trimmed_source"
 
 
 class ProtocolError(Exception):
