@@ -28,7 +28,6 @@ class StreamedChoice:
 class StreamedAnswer:
     choices: list[StreamedChoice]
     prompt_tokens: int | None  # None: the stream was closed before its usage chunk
-    completion_tokens: int | None
 
 
 class StreamDeadline(Exception):
@@ -65,9 +64,7 @@ def read_stream(
         if ended and any(c.cut for c in choices.values()):
             break
     ordered = [choices[i] for i in sorted(choices)]
-    if usage is None:
-        return StreamedAnswer(ordered, None, None)
-    return StreamedAnswer(ordered, usage.prompt_tokens, usage.completion_tokens)
+    return StreamedAnswer(ordered, usage.prompt_tokens if usage is not None else None)
 
 
 def cut_choices(completion: Any, stops: Sequence[Stop]) -> Any:
