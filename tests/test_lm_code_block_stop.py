@@ -53,5 +53,5 @@ def test_a_real_llama_server_answer_ends_with_its_first_code_block(llama_server)
     assert answer.finish_reason == "stop" and answer.text.count("```") == 1
     code = extract_code([answer.text])[0]
     assert code is not None and "def double" in code
-    assert whole.text.startswith(answer.text) and whole.text.count("```") >= 2
+    assert whole.text.count("```") >= 2  # without the stop it wrote on past the block
     assert answer.completion_tokens < whole.completion_tokens
