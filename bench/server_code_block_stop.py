@@ -115,8 +115,15 @@ def main() -> None:
             f" {sum(x.finish_reason == 'length' for x in r):>4d}/{n:<3d}"
             f" {sum(x.compiles for x in r):>5d}/{n:<3d}"
         )
-    pairs = zip(rows["whole"], rows["stopped"], strict=True)
+    pairs = list(zip(rows["whole"], rows["stopped"], strict=True))
     prefixes = sum(whole.text.startswith(cut.text) for whole, cut in pairs)
+    for whole, cut in pairs:
+        if not whole.text.startswith(cut.text):  # the draws differ, or the cut is wrong: which?
+            same = os.path.commonprefix([whole.text, cut.text])
+            print(
+                f"  not a prefix: the two texts part at character {len(same)} of the stopped"
+                f" one's {len(cut.text)} (the whole one has {len(whole.text)})"
+            )
     whole, stopped = (statistics.fmean(x.wall_s for x in rows[m]) for m in ("whole", "stopped"))
     print(
         f"samples per minute: {60 / whole:.1f} whole vs {60 / stopped:.1f} stopped"
