@@ -190,7 +190,8 @@ def make_record(
         tally.completions, tally.prompt_tokens, tally.completion_tokens, tally.failed, wall,
         result, detail or f"{scored.status}: {scored.detail}", out.get("own_score"),
         calls=spec["calls"], score_sd=scored.sd, score_n=scored.n,
-        improved=improved(scored, initial), gain=scored.mean - initial.mean,
+        improved=improved(scored, initial, changed=result == "changed"),
+        gain=scored.mean - initial.mean,
     )  # fmt: skip
 
 

@@ -75,6 +75,8 @@ def test_a_run_improved_only_when_its_gain_exceeds_the_evaluators_noise() -> Non
     initial = Rescored(1.0, 0.1, 10)
     assert improved(Rescored(1.2, 0.1, 5), initial)  # 0.2 > 2 * sqrt(0.002 + 0.001)
     assert not improved(Rescored(1.05, 0.1, 5), initial)
+    # the initial program back: its rescoring's luck is not an improvement
+    assert not improved(Rescored(1.2, 0.1, 5), initial, changed=False)
     deterministic = Rescored(1.5, 0.0, 10)
     assert improved(Rescored(1.5001, 0.0, 5), deterministic)
     assert not improved(Rescored(1.5, 0.0, 5), deterministic)

@@ -5,7 +5,9 @@ Every final program is rescored with stop's loader of the folder (the folder's o
 sandboxed, test split) `repeats` times; the spread of those scores is the evaluator's noise
 for that program. A run *improved* when its mean beats the initial program's mean by more than
 twice the standard error of that difference (a Welch-style z > 2), and by more than rounding
-when the evaluator is deterministic (both spreads 0).
+when the evaluator is deterministic (both spreads 0). A run that left the user with the initial
+program never improved, whatever its rescoring drew (at z > 2, an unchanged program of a noisy
+evaluator otherwise "improves" in about one run of 40).
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ def rescore(task, source: str | None, repeats: int = 1) -> Rescored:
     return Rescored(statistics.fmean(values), sd, len(values), scores[-1].status, scores[-1].detail)
 
 
-def improved(final: Rescored, initial: Rescored) -> bool:
-    """Whether `final` beats `initial` by more than noise (see the module docstring)."""
+def improved(final: Rescored, initial: Rescored, *, changed: bool = True) -> bool:
+    """Whether `final` beats `initial` by more than noise (see the module docstring);
+    `changed`: whether the final program is other than the initial one."""
+    if not changed:
+        return False
     gain = final.mean - initial.mean
     noise = math.sqrt(final.sd**2 / final.n + initial.sd**2 / initial.n)
     return gain > max(Z * noise, EPSILON * max(1.0, abs(initial.mean)))
