@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -204,12 +205,17 @@ def as_initial(scores: dict[str, Rescored]) -> dict[str, Initial]:
     return {name: Initial(s.mean, s.sd, s.n) for name, s in scores.items()}
 
 
-def tallies_from_log(log: Path) -> dict[str, Tally]:
-    """What the server did per run label, re-read from the proxy's request log."""
+def tallies_from_log(log: Path, workdir: Path) -> dict[str, Tally]:
+    """What the server did per run label, re-read from the proxy's request log: only the
+    requests of a run's last attempt (from its spec.json's writing on), since a run cut short
+    by an interrupted benchmark is run again under the same label."""
     tallies: dict[str, Tally] = {}
     lines = log.read_text().splitlines() if log.exists() else []
     for line in lines:
         entry = json.loads(line)
+        spec = workdir / entry["label"] / "spec.json"
+        if spec.exists() and entry.get("time", math.inf) < spec.stat().st_mtime:
+            continue  # an earlier, interrupted attempt of this run
         t = tallies.setdefault(entry["label"], Tally())
         usage = entry.get("usage") or {}
         t.requests += 1
@@ -234,7 +240,7 @@ def records_from_workdir(workdir: Path, args: argparse.Namespace) -> tuple[list,
     No LM call is made."""
     from stop.tasks import load_task
 
-    tallies = tallies_from_log(workdir / "requests.jsonl")
+    tallies = tallies_from_log(workdir / "requests.jsonl", workdir)
     runs = [d for d in workdir.iterdir() if (d / "spec.json").exists()]
     runs.sort(key=lambda d: int(d.name.rsplit(".", 1)[1]))
     specs = {d: json.loads((d / "spec.json").read_text()) for d in runs}
@@ -311,7 +317,7 @@ def run_all(
             }  # fmt: skip
             saved = saved_run(workdir / label) if args.resume else None
             if saved is not None:
-                (out, wall), tally = saved, tallies_from_log(log).get(label, Tally())
+                (out, wall), tally = saved, tallies_from_log(log, workdir).get(label, Tally())
             else:
                 python = oe_python if kind == "openevolve" else args.stop_python
                 # The model is loaded only while this one run holds the lock.

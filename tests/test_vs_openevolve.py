@@ -71,6 +71,23 @@ def test_table_reports_improvement_gain_and_noise_per_task_budget_and_system() -
     assert mean_ci([1.0]) == (1.0, 0.0)
 
 
+def test_a_rerun_counts_only_the_requests_of_its_last_attempt(tmp_path: Path) -> None:
+    from vs_openevolve import tallies_from_log
+
+    run = tmp_path / "circle_packing.openevolve.18"
+    run.mkdir()
+    (run / "spec.json").write_text("{}")  # written when the last attempt started
+    started = (run / "spec.json").stat().st_mtime
+    log = tmp_path / "requests.jsonl"
+    entries = [(started - 60, 1), (started - 59, 1), (started + 1, 1), (started + 2, 1)]
+    log.write_text("".join(
+        json.dumps({"time": t, "label": run.name, "status": 200, "choices": c}) + "\n"
+        for t, c in entries
+    ))  # fmt: skip
+    tally = tallies_from_log(log, tmp_path)[run.name]
+    assert (tally.requests, tally.completions) == (2, 2)
+
+
 def test_a_run_improved_only_when_its_gain_exceeds_the_evaluators_noise() -> None:
     initial = Rescored(1.0, 0.1, 10)
     assert improved(Rescored(1.2, 0.1, 5), initial)  # 0.2 > 2 * sqrt(0.002 + 0.001)
