@@ -283,7 +283,7 @@ def test_example_usage_after_the_improver_is_not_run():
     assert result.ok and result.value == "def algorithm(x):\n    return x + 0"
     # The record says which lines did not run (the assignment and the print).
     assert result.events[0] == {
-        "kind": "improver_trimmed",
+        "kind": "source_trimmed",
         "dropped": "[[6, 6], [7, 7]]",
         "cut_from": None,
     }
@@ -312,7 +312,7 @@ def test_an_improver_cut_off_after_its_definition_runs_without_the_cut_statement
     )
     result, _, _ = improve(source)
     assert result.ok and result.value == SEED
-    assert result.events == [{"kind": "improver_trimmed", "dropped": "[]", "cut_from": 4}]
+    assert result.events == [{"kind": "source_trimmed", "dropped": "[]", "cut_from": 4}]
 
 
 def test_an_improver_run_as_written_records_no_trim():

@@ -196,7 +196,7 @@ class _Run:
             self._event("proxy_misuse", op="getattr", target=target, name=name, value=None)
         else:  # sent by the child's bootstrap before any of the improver's code ran
             dropped, cut_from = request.get("dropped"), request.get("cut_from")
-            self._event("improver_trimmed", dropped=dropped, cut_from=cut_from)
+            self._event("source_trimmed", dropped=dropped, cut_from=cut_from)
 
     def _answer(self, request: dict[str, Any]) -> Any:
         op, target, name = request.get("op"), request.get("target"), request.get("name")
