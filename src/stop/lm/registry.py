@@ -13,11 +13,15 @@ scripted                                a fake that echoes the code it is shown 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stop.errors import ConfigError
 from stop.lm.base import LanguageModel
 from stop.lm.recorder import RecordingModel
 from stop.store import Store
+
+if TYPE_CHECKING:
+    from stop.lm.stops import StopWhen
 
 PROVIDERS = ("local", "openai", "openai-compatible", "anthropic", "replay", "scripted")
 EXAMPLES = (
@@ -146,9 +150,7 @@ def open_model(
 
 def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> LanguageModel:
     if spec.provider == "local":
-        from stop.helpers import closes_first_code_block
         from stop.lm.llamacpp import LlamaCppModel
-        from stop.lm.stops import StopWhen
 
         if spec.model.endswith(".gguf"):
             path = spec.model
@@ -158,25 +160,18 @@ def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> 
             path = str(model_path(spec.model))
         if not stop_after_code_block:
             return LlamaCppModel(path, name=spec.name, timeout_s=timeout_s)
-        # The name differs, so recorded samples of the two settings never answer for each other.
-        name = f"{spec.name}{CODE_BLOCK_SUFFIX}"
-        stop = StopWhen(CODE_BLOCK_END, closes_first_code_block)
+        name, stop = _code_block_stop(spec)
         return LlamaCppModel(path, name=name, timeout_s=timeout_s, stop=(stop,))
     if spec.provider in ("openai", "openai-compatible"):
-        from stop.helpers import closes_first_code_block
         from stop.lm.openai_compat import OpenAICompatModel
-        from stop.lm.stops import StopWhen
 
         if not stop_after_code_block or spec.provider == "openai":
             # openai: is billed by its usage, which a stream closed early does not report.
             return OpenAICompatModel(spec.model, base_url=spec.base_url, timeout_s=timeout_s)
-        # Streamed and cut as the embedded backend cuts; named apart for the same reason.
+        # Streamed and cut as the embedded backend cuts.
+        name, stop = _code_block_stop(spec)
         return OpenAICompatModel(
-            spec.model,
-            base_url=spec.base_url,
-            timeout_s=timeout_s,
-            stop=(StopWhen(CODE_BLOCK_END, closes_first_code_block),),
-            name=f"{spec.name}{CODE_BLOCK_SUFFIX}",
+            spec.model, base_url=spec.base_url, timeout_s=timeout_s, stop=(stop,), name=name
         )
     if spec.provider == "anthropic":
         from stop.lm.anthropic_backend import AnthropicModel
@@ -185,3 +180,12 @@ def _backend(spec: ModelSpec, timeout_s: float, stop_after_code_block: bool) -> 
     from stop.lm.scripted import ScriptedModel, echo_code
 
     return ScriptedModel(echo_code)
+
+
+def _code_block_stop(spec: ModelSpec) -> tuple[str, StopWhen]:
+    """(model name, stop) for answers that end at their first code block. The name differs
+    from the plain one, so recorded samples of the two settings never answer for each other."""
+    from stop.helpers import closes_first_code_block
+    from stop.lm.stops import StopWhen
+
+    return f"{spec.name}{CODE_BLOCK_SUFFIX}", StopWhen(CODE_BLOCK_END, closes_first_code_block)
