@@ -36,9 +36,8 @@ def axis_label(quantity: str, scales: Sequence[Scale]) -> str:
     if len(kinds) > 1:
         return f"{quantity} (scales differ by run)"
     (scale,) = kinds
-    if scale is None:
-        return f"{quantity} (any real number)"
-    return f"{quantity} in [{scale[0]:g}, {scale[1]:g}]"
+    # describe()'s unbounded text is a sentence, too long for an axis.
+    return f"{quantity} (any real number)" if scale is None else f"{quantity} {describe(scale)}"
 
 
 def stored(scale: Scale) -> list[float] | None:
