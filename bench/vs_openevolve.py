@@ -210,11 +210,14 @@ def tallies_from_log(log: Path, workdir: Path) -> dict[str, Tally]:
     requests of a run's last attempt (from its spec.json's writing on), since a run cut short
     by an interrupted benchmark is run again under the same label."""
     tallies: dict[str, Tally] = {}
+    started: dict[str, float] = {}  # label -> when its last attempt began
     lines = log.read_text().splitlines() if log.exists() else []
     for line in lines:
         entry = json.loads(line)
-        spec = workdir / entry["label"] / "spec.json"
-        if spec.exists() and entry.get("time", math.inf) < spec.stat().st_mtime:
+        if entry["label"] not in started:
+            spec = workdir / entry["label"] / "spec.json"
+            started[entry["label"]] = spec.stat().st_mtime if spec.exists() else -math.inf
+        if entry.get("time", math.inf) < started[entry["label"]]:
             continue  # an earlier, interrupted attempt of this run
         t = tallies.setdefault(entry["label"], Tally())
         usage = entry.get("usage") or {}
@@ -307,6 +310,8 @@ def run_all(
         initial = initial_scores(tasks, args.initial_repeats)
         for name, s in initial.items():
             print(f"  initial {name}: {s.mean:.4f} (sd {s.sd:.4f} over {s.n})", flush=True)
+        # What earlier invocations' runs did: read once (this invocation's runs are counted live).
+        earlier = tallies_from_log(log, workdir) if args.resume else {}
         for index, (calls, seed, folder, kind, extra) in enumerate(plan(args, tasks)):
             label = f"{folder.name}.{kind}.{index}"
             spec = {
@@ -317,7 +322,7 @@ def run_all(
             }  # fmt: skip
             saved = saved_run(workdir / label) if args.resume else None
             if saved is not None:
-                (out, wall), tally = saved, tallies_from_log(log, workdir).get(label, Tally())
+                (out, wall), tally = saved, earlier.get(label, Tally())
             else:
                 python = oe_python if kind == "openevolve" else args.stop_python
                 # The model is loaded only while this one run holds the lock.
