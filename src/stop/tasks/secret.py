@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 
 from stop.store import default_home
 
@@ -30,11 +31,16 @@ def task_secret() -> int:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.randbits(63)
-    # O_EXCL: when two processes race to create it, both end up using the winner's value.
+    # Written whole to a private file, then linked into place: the file never exists half
+    # written (a racing reader saw it empty), and when two processes race to create it both
+    # end up using the winner's value.
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{FILE}-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{value}\n")
+        os.link(draft, path)
     except FileExistsError:
         return int(path.read_text().strip())
-    with os.fdopen(fd, "w") as f:
-        f.write(f"{value}\n")
+    finally:
+        os.unlink(draft)
     return value
